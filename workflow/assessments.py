@@ -1,0 +1,271 @@
+"""MLflow's assessment commands with Quorum's meaning: HUMAN expectations become proposals."""
+
+from collections.abc import Iterable
+
+from sqlmodel import Session, col, select
+
+from workflow import audit, proposals
+from workflow.entities import AssessmentChanges, AssessmentDraft, AssessmentView, Kind, SourceType
+from workflow.errors import AlreadyExists, InvalidInput, NotFound
+from workflow.ids import ASSESSMENT_ID, check_span_id
+from workflow.models import Assessment, Role
+from workflow.models.base import as_utc, utcnow
+from workflow.traces import has_span, require_trace
+from workflow.values import (
+    ValueLimits,
+    check_metadata,
+    check_name,
+    check_rationale,
+    check_value,
+)
+
+# Roles that stop counting as "the" expectation once a canonical one exists for their name.
+_SUPERSEDED_BY_CANONICAL = frozenset({Role.PROPOSAL, Role.SUGGESTION})
+
+
+def _role(draft: AssessmentDraft) -> Role:
+    if draft.kind is Kind.FEEDBACK:
+        return Role.FEEDBACK
+    return Role.PROPOSAL if draft.source_type is SourceType.HUMAN else Role.SUGGESTION
+
+
+def _canonical_keys(session: Session, trace_id: str) -> set[tuple[str, str]]:
+    """(span, name) pairs of the trace that have a valid canonical expectation."""
+    statement = select(Assessment.span_id, Assessment.name).where(
+        Assessment.trace_id == trace_id,
+        Assessment.role == Role.CANONICAL,
+        col(Assessment.valid),
+        col(Assessment.deleted_at).is_(None),
+    )
+    return {(span_id, name) for span_id, name in session.exec(statement)}
+
+
+def to_view(row: Assessment, canonical_keys: set[tuple[str, str]]) -> AssessmentView:
+    """The MLflow-facing view; proposals and suggestions read `valid: false` once superseded."""
+    superseded = row.role in _SUPERSEDED_BY_CANONICAL and (row.span_id, row.name) in canonical_keys
+    return AssessmentView(
+        assessment_id=row.assessment_id,
+        trace_id=row.trace_id,
+        span_id=row.span_id or None,
+        name=row.name,
+        kind=Kind(row.kind),
+        role=row.role,
+        source_type=row.source_type,
+        source_id=row.source_id,
+        value=row.value,
+        error=row.error,
+        rationale=row.rationale,
+        metadata=dict(row.meta),
+        overrides=row.overrides,
+        valid=row.valid and not superseded,
+        created_at=as_utc(row.created_at),
+        updated_at=as_utc(row.updated_at),
+    )
+
+
+def _view_one(session: Session, row: Assessment) -> AssessmentView:
+    return to_view(row, _canonical_keys(session, row.trace_id))
+
+
+def _require(session: Session, trace_id: str, assessment_id: str) -> Assessment:
+    row = session.get(Assessment, assessment_id) if ASSESSMENT_ID.match(assessment_id) else None
+    if row is None or row.trace_id != trace_id or row.deleted_at is not None:
+        raise NotFound(f"Assessment with ID {assessment_id} not found in trace {trace_id}.")
+    return row
+
+
+def _check_draft(
+    session: Session, trace_id: str, draft: AssessmentDraft, limits: ValueLimits
+) -> None:
+    check_name(draft.name, limits)
+    check_value(draft.value, limits)
+    check_rationale(draft.rationale, limits)
+    check_metadata(draft.metadata, limits)
+    if draft.span_id:
+        check_span_id(draft.span_id)
+        if not has_span(session, trace_id=trace_id, span_id=draft.span_id):
+            raise InvalidInput(f"span {draft.span_id} is not a span of trace {trace_id}")
+    if draft.assessment_id:
+        if not ASSESSMENT_ID.match(draft.assessment_id):
+            raise InvalidInput("assessment_id must be 'a-' followed by 32 hex digits")
+        if session.get(Assessment, draft.assessment_id) is not None:
+            raise AlreadyExists(f"assessment {draft.assessment_id} already exists")
+
+
+def _override(session: Session, trace_id: str, draft: AssessmentDraft) -> None:
+    """Mark the overridden assessment not valid, after checking the override makes sense."""
+    assert draft.overrides is not None
+    target = _require(session, trace_id, draft.overrides)
+    if (target.name, target.span_id, target.kind) != (draft.name, draft.span_id or "", draft.kind):
+        raise InvalidInput("overrides must name an assessment of the same name, span and kind")
+    if target.role == Role.CANONICAL:
+        raise InvalidInput("a canonical expectation is replaced by a decision, not an override")
+    if target.role == Role.PROPOSAL and target.source_id != draft.source_id:
+        raise InvalidInput("a proposal is one annotator's vote: another's cannot override it")
+    if target.role != Role.PROPOSAL:  # one's own proposal is edited, not overridden
+        target.valid = False
+        session.add(target)
+
+
+def log_assessment(
+    session: Session, *, trace_id: str, draft: AssessmentDraft, actor: str, limits: ValueLimits
+) -> AssessmentView:
+    """Create an assessment; a HUMAN expectation is the annotator's proposal for its item."""
+    require_trace(session, trace_id)
+    _check_draft(session, trace_id, draft, limits)
+    role = _role(draft)
+    if draft.overrides:
+        _override(session, trace_id, draft)
+    if role is Role.PROPOSAL:
+        row = proposals.submit(session, trace_id=trace_id, draft=draft, actor=actor)
+    else:
+        row = Assessment(
+            trace_id=trace_id,
+            span_id=draft.span_id or "",
+            name=draft.name,
+            kind=draft.kind,
+            role=role,
+            source_type=draft.source_type,
+            source_id=draft.source_id,
+            value=draft.value,
+            error=draft.error,
+            rationale=draft.rationale,
+            meta=draft.metadata,
+            overrides=draft.overrides,
+        )
+        if draft.assessment_id:
+            row.assessment_id = draft.assessment_id
+        session.add(row)
+        audit.record(
+            session,
+            actor=actor,
+            action=f"{role}.create",
+            subject_type="assessment",
+            subject_id=row.assessment_id,
+        )
+    session.flush()
+    return _view_one(session, row)
+
+
+def get_assessment(session: Session, *, trace_id: str, assessment_id: str) -> AssessmentView:
+    """One live assessment of the trace."""
+    require_trace(session, trace_id)
+    return _view_one(session, _require(session, trace_id, assessment_id))
+
+
+def trace_assessments(session: Session, *, trace_id: str) -> tuple[AssessmentView, ...]:
+    """Every live assessment of a trace, oldest first, with validity as evaluation must see it."""
+    rows = session.exec(
+        select(Assessment)
+        .where(Assessment.trace_id == trace_id, col(Assessment.deleted_at).is_(None))
+        .order_by(col(Assessment.created_at), col(Assessment.assessment_id))
+    ).all()
+    keys = {(row.span_id, row.name) for row in rows if row.role == Role.CANONICAL and row.valid}
+    return tuple(to_view(row, keys) for row in rows)
+
+
+def _refuse_kind_change(row: Assessment, changes: AssessmentChanges) -> None:
+    if changes.kind is not None and changes.kind != row.kind:
+        raise InvalidInput(f"an {row.kind} cannot be turned into {changes.kind}")
+    if row.role == Role.CANONICAL:
+        raise InvalidInput("a canonical expectation changes only through a new decision")
+
+
+def update_assessment(
+    session: Session,
+    *,
+    trace_id: str,
+    assessment_id: str,
+    changes: AssessmentChanges,
+    actor: str,
+    limits: ValueLimits,
+) -> AssessmentView:
+    """Apply an update mask; for a proposal a value change is an edit, a rename a move."""
+    require_trace(session, trace_id)
+    row = _require(session, trace_id, assessment_id)
+    _refuse_kind_change(row, changes)
+    if changes.name is not None:
+        check_name(changes.name, limits)
+    if changes.sets_value:
+        check_value(changes.value, limits)
+    check_rationale(changes.rationale, limits)
+    metadata = check_metadata(changes.metadata, limits) if changes.metadata is not None else None
+    if row.role == Role.PROPOSAL:
+        _update_proposal(session, row, changes, metadata, actor)
+    else:
+        _update_in_place(row, changes, metadata)
+        session.add(row)
+        audit.record(
+            session,
+            actor=actor,
+            action=f"{row.role}.update",
+            subject_type="assessment",
+            subject_id=row.assessment_id,
+        )
+    session.flush()
+    return _view_one(session, row)
+
+
+def _update_proposal(
+    session: Session,
+    row: Assessment,
+    changes: AssessmentChanges,
+    metadata: dict[str, str] | None,
+    actor: str,
+) -> None:
+    if changes.name is not None and changes.name != row.name:
+        proposals.move(session, proposal=row, name=changes.name, actor=actor)
+    if changes.sets_value or changes.rationale is not None or metadata is not None:
+        proposals.edit(
+            session,
+            proposal=row,
+            actor=actor,
+            value=changes.value if changes.sets_value else row.value,
+            rationale=changes.rationale,
+            metadata=metadata,
+        )
+
+
+def _update_in_place(
+    row: Assessment, changes: AssessmentChanges, metadata: dict[str, str] | None
+) -> None:
+    if changes.name is not None:
+        row.name = changes.name
+    if changes.sets_value:
+        row.value = changes.value
+        row.error = changes.error
+    if changes.rationale is not None:
+        row.rationale = changes.rationale
+    if metadata is not None:
+        row.meta = {**row.meta, **metadata}
+    row.updated_at = utcnow()
+
+
+def delete_assessment(session: Session, *, trace_id: str, assessment_id: str, actor: str) -> None:
+    """Delete an assessment; what it overrode becomes valid again, as in MLflow."""
+    require_trace(session, trace_id)
+    row = _require(session, trace_id, assessment_id)
+    if row.role == Role.CANONICAL:
+        raise InvalidInput("a canonical expectation is retired by a new decision, not deleted")
+    if row.role == Role.PROPOSAL:
+        proposals.withdraw(session, proposal=row, actor=actor)
+    else:
+        row.deleted_at = utcnow()
+        session.add(row)
+        audit.record(
+            session,
+            actor=actor,
+            action=f"{row.role}.delete",
+            subject_type="assessment",
+            subject_id=row.assessment_id,
+        )
+    for restored in _overridden(session, row):
+        restored.valid = True
+        session.add(restored)
+
+
+def _overridden(session: Session, row: Assessment) -> Iterable[Assessment]:
+    if row.overrides:
+        target = session.get(Assessment, row.overrides)
+        if target is not None and target.deleted_at is None:
+            yield target

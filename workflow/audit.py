@@ -1,0 +1,22 @@
+"""Writes to the append-only audit log, inside the caller's transaction."""
+
+from typing import Any
+
+from sqlmodel import Session
+
+from workflow.models import AuditEntry
+
+
+def record(
+    session: Session, *, actor: str, action: str, subject_type: str, subject_id: str, **details: Any
+) -> None:
+    """Append one audit entry; it commits or rolls back with the change it describes."""
+    session.add(
+        AuditEntry(
+            actor=actor,
+            action=action,
+            subject_type=subject_type,
+            subject_id=str(subject_id),
+            details=details,
+        )
+    )

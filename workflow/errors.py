@@ -1,0 +1,31 @@
+"""Domain errors: what went wrong, in words the edges map to status codes in one place."""
+
+
+class QuorumError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+    code = "INTERNAL_ERROR"
+
+
+class InvalidInput(QuorumError):
+    """The caller sent something the domain refuses; nothing was changed."""
+
+    code = "INVALID_PARAMETER_VALUE"
+
+
+class NotFound(QuorumError):
+    """The named resource does not exist (or is not visible to the caller)."""
+
+    code = "RESOURCE_DOES_NOT_EXIST"
+
+
+class AlreadyExists(QuorumError):
+    """The resource to create exists already; creating it again is refused."""
+
+    code = "RESOURCE_ALREADY_EXISTS"
+
+
+class Conflict(QuorumError):
+    """The request clashes with the resource's current state."""
+
+    code = "INVALID_STATE"

@@ -1,0 +1,53 @@
+"""Items: found or created for (trace, span, name), locked in a fixed order before any change."""
+
+from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
+
+from workflow.db import is_postgres
+from workflow.errors import NotFound
+from workflow.models import Item, LabelSchema
+
+
+def _schema_id(session: Session, name: str) -> int | None:
+    return session.exec(select(LabelSchema.id).where(LabelSchema.name == name)).first()
+
+
+def item_for(session: Session, *, trace_id: str, span_id: str, name: str) -> Item:
+    """The campaign-free item for (trace, span, name), created if new, locked until commit.
+
+    Insert-or-ignore then select, so two annotators creating the same item at once both end up
+    with the one row instead of one of them failing on the unique index.
+    """
+    dialect_insert = pg_insert if is_postgres(session) else sqlite_insert
+    session.exec(
+        dialect_insert(Item)
+        .values(trace_id=trace_id, span_id=span_id, name=name, schema_id=_schema_id(session, name))
+        .on_conflict_do_nothing(
+            index_elements=["trace_id", "span_id", "name"],
+            index_where=text("campaign_id IS NULL"),
+        )
+    )
+    statement = (
+        select(Item)
+        .where(Item.trace_id == trace_id, Item.span_id == span_id, Item.name == name)
+        .where(col(Item.campaign_id).is_(None))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return session.exec(statement).one()
+
+
+def lock_item(session: Session, item_id: int) -> Item:
+    """The item row, locked until the transaction ends (row lock on PostgreSQL)."""
+    statement = (
+        select(Item)
+        .where(Item.id == item_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    item = session.exec(statement).first()
+    if item is None:
+        raise NotFound(f"item {item_id} not found")
+    return item

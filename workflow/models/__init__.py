@@ -1,0 +1,24 @@
+"""Every table in one package, so modules import models and never each other's services."""
+
+from workflow.models.assessments import Assessment, ProposalRevision, Role
+from workflow.models.audit import AuditEntry
+from workflow.models.items import Decision, Item
+from workflow.models.outbox import OutboxMessage
+from workflow.models.schemas import Campaign, CampaignSchema, CampaignTrace, LabelSchema
+from workflow.models.traces import Span, Trace
+
+__all__ = [
+    "Assessment",
+    "AuditEntry",
+    "Campaign",
+    "CampaignSchema",
+    "CampaignTrace",
+    "Decision",
+    "Item",
+    "LabelSchema",
+    "OutboxMessage",
+    "ProposalRevision",
+    "Role",
+    "Span",
+    "Trace",
+]

@@ -1,0 +1,70 @@
+"""Items (the unit of consensus) and the immutable decisions that resolve them."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Index, text
+from sqlmodel import Field, SQLModel
+
+from workflow.models.base import json_column, time_column, utcnow
+from workflow.states import ItemState
+
+
+class Item(SQLModel, table=True):
+    """(campaign, trace, span, name): collects proposals and moves through the state table."""
+
+    __tablename__ = "items"
+    __table_args__ = (
+        # One item per (trace, span, name) outside campaigns, and one per campaign inside them;
+        # partial indexes because NULL campaign ids would never collide in a plain one.
+        Index(
+            "uq_items_free",
+            "trace_id",
+            "span_id",
+            "name",
+            unique=True,
+            sqlite_where=text("campaign_id IS NULL"),
+            postgresql_where=text("campaign_id IS NULL"),
+        ),
+        Index(
+            "uq_items_campaign",
+            "campaign_id",
+            "trace_id",
+            "span_id",
+            "name",
+            unique=True,
+            sqlite_where=text("campaign_id IS NOT NULL"),
+            postgresql_where=text("campaign_id IS NOT NULL"),
+        ),
+        Index("ix_items_state_changed", "state", "state_changed_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int | None = Field(default=None, foreign_key="campaigns.id")
+    trace_id: str = Field(foreign_key="traces.trace_id", max_length=128)
+    # "" for a trace-level item: an empty string, unlike NULL, takes part in unique indexes.
+    span_id: str = Field(default="", max_length=16)
+    name: str = Field(max_length=256)
+    schema_id: int | None = Field(default=None, foreign_key="label_schemas.id")
+    state: str = Field(default=ItemState.COLLECTING.value, max_length=16)
+    # Bumped by every compare-and-set, so a stale writer's update matches no row.
+    version: int = 0
+    state_changed_at: datetime = Field(default_factory=utcnow, sa_column=time_column(now=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=time_column(now=True))
+
+
+class Decision(SQLModel, table=True):
+    """How an item was resolved: never updated once written."""
+
+    __tablename__ = "decisions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="items.id", index=True)
+    outcome: str = Field(max_length=16)
+    method: str = Field(max_length=16)
+    value: Any = Field(default=None, sa_column=json_column(nullable=True))
+    algorithm: str = Field(max_length=64)
+    record: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    proposals: list[dict[str, Any]] = Field(default_factory=list, sa_column=json_column())
+    voters: list[str] = Field(default_factory=list, sa_column=json_column())
+    created_at: datetime = Field(default_factory=utcnow, sa_column=time_column(now=True))

@@ -1,0 +1,77 @@
+"""The outbox: enqueue work in the caller's transaction; hand pending rows to a publisher."""
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from sqlmodel import Session, col, select, update
+
+from workflow.models import OutboxMessage
+from workflow.models.base import utcnow
+
+
+class Publisher(Protocol):
+    """Something that hands a task to workers: Celery over a broker, or the in-process worker."""
+
+    def publish(self, message_id: int, task: str, payload: dict[str, Any]) -> None:
+        """Send one outbox message; raise if it could not be sent."""
+
+
+def enqueue(session: Session, task: str, **payload: Any) -> OutboxMessage:
+    """Add a task to the current transaction: it leaves only if the transaction commits."""
+    message = OutboxMessage(task=task, payload=payload)
+    session.add(message)
+    return message
+
+
+def unpublished(session: Session, *, limit: int = 500) -> Sequence[OutboxMessage]:
+    """Messages not yet handed to the broker, oldest first."""
+    statement = (
+        select(OutboxMessage)
+        .where(col(OutboxMessage.published_at).is_(None))
+        .where(col(OutboxMessage.completed_at).is_(None))
+        .where(OutboxMessage.available_at <= utcnow())
+        .order_by(col(OutboxMessage.id))
+        .limit(limit)
+    )
+    return session.exec(statement).all()
+
+
+def mark_published(session: Session, message_ids: Sequence[int]) -> None:
+    """Record that these messages reached the broker."""
+    if message_ids:
+        session.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(message_ids))
+            .values(published_at=utcnow())
+        )
+
+
+def mark_completed(session: Session, message_id: int) -> bool:
+    """Record that a task finished its message; False if it was already done (a redelivery)."""
+    result = session.exec(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == message_id)
+        .where(col(OutboxMessage.completed_at).is_(None))
+        .values(completed_at=utcnow())
+    )
+    return result.rowcount == 1
+
+
+def publish_pending(session: Session, publisher: Publisher, *, limit: int = 500) -> int:
+    """Publish pending messages; each one sent is marked, a failed one waits for the next try."""
+    sent: list[int] = []
+    for message in unpublished(session, limit=limit):
+        assert message.id is not None
+        try:
+            publisher.publish(message.id, message.task, message.payload)
+        except Exception as exc:  # broker down: the row stays pending for the reconciler
+            message.attempts += 1
+            message.last_error = f"publish failed: {exc}"[:1000]
+            break
+        sent.append(message.id)
+    mark_published(session, sent)
+    return len(sent)
+
+
+# Task names: stable strings, so renaming a function never orphans queued messages.
+EVALUATE_ITEM = "quorum.item.evaluate"

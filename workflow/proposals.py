@@ -1,0 +1,148 @@
+"""Proposals: one live HUMAN expectation per (item, annotator); every version kept."""
+
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from workflow import audit, outbox
+from workflow.entities import AssessmentDraft, Kind
+from workflow.errors import AlreadyExists, NotFound
+from workflow.items import item_for, lock_item
+from workflow.models import Assessment, Item, ProposalRevision, Role
+from workflow.models.base import utcnow
+
+
+def live_proposal(session: Session, *, item_id: int, annotator_id: str) -> Assessment | None:
+    """The annotator's current proposal for the item, if any."""
+    statement = select(Assessment).where(
+        Assessment.item_id == item_id,
+        Assessment.source_id == annotator_id,
+        Assessment.role == Role.PROPOSAL,
+        col(Assessment.deleted_at).is_(None),
+    )
+    return session.exec(statement).first()
+
+
+def _add_revision(session: Session, proposal: Assessment, *, actor: str) -> None:
+    session.add(
+        ProposalRevision(
+            assessment_id=proposal.assessment_id,
+            revision=proposal.revision,
+            value=proposal.value,
+            rationale=proposal.rationale,
+            meta=dict(proposal.meta),
+            actor=actor,
+        )
+    )
+
+
+def _lock_for_change(session: Session, proposal: Assessment) -> Item:
+    """Lock the proposal's item (items before assessments, always), then re-read the proposal."""
+    assert proposal.item_id is not None
+    session.flush()  # pending changes (a rename) must survive the re-read below
+    item = lock_item(session, proposal.item_id)
+    session.refresh(proposal)
+    if proposal.deleted_at is not None:
+        raise NotFound(f"assessment {proposal.assessment_id} was deleted")
+    return item
+
+
+def _changed(session: Session, item: Item, proposal: Assessment, action: str, actor: str) -> None:
+    """What every proposal change owes: a revision or audit row, and an evaluation of its item."""
+    assert item.id is not None
+    outbox.enqueue(session, outbox.EVALUATE_ITEM, item_id=item.id)
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        subject_type="assessment",
+        subject_id=proposal.assessment_id,
+        item_id=item.id,
+        revision=proposal.revision,
+    )
+
+
+def submit(session: Session, *, trace_id: str, draft: AssessmentDraft, actor: str) -> Assessment:
+    """Record a HUMAN expectation: a new proposal, or an edit of the annotator's live one."""
+    item = item_for(session, trace_id=trace_id, span_id=draft.span_id or "", name=draft.name)
+    assert item.id is not None
+    current = live_proposal(session, item_id=item.id, annotator_id=draft.source_id)
+    if current is not None:
+        return edit(
+            session,
+            proposal=current,
+            actor=actor,
+            value=draft.value,
+            rationale=draft.rationale,
+            metadata=draft.metadata,
+        )
+    if draft.assessment_id and session.get(Assessment, draft.assessment_id) is not None:
+        raise AlreadyExists(f"assessment {draft.assessment_id} already exists")
+    proposal = Assessment(
+        trace_id=trace_id,
+        span_id=draft.span_id or "",
+        name=draft.name,
+        kind=Kind.EXPECTATION,
+        role=Role.PROPOSAL,
+        source_type=draft.source_type,
+        source_id=draft.source_id,
+        value=draft.value,
+        rationale=draft.rationale,
+        meta=draft.metadata,
+        overrides=draft.overrides,
+        item_id=item.id,
+    )
+    if draft.assessment_id:
+        proposal.assessment_id = draft.assessment_id
+    session.add(proposal)
+    _add_revision(session, proposal, actor=actor)
+    _changed(session, item, proposal, "proposal.submit", actor)
+    return proposal
+
+
+def edit(
+    session: Session,
+    *,
+    proposal: Assessment,
+    actor: str,
+    value: Any,
+    rationale: str | None,
+    metadata: dict[str, str] | None,
+) -> Assessment:
+    """A new revision of a live proposal; its id stays, the old version stays in history."""
+    item = _lock_for_change(session, proposal)
+    proposal.value = value
+    if rationale is not None:
+        proposal.rationale = rationale
+    if metadata is not None:
+        proposal.meta = {**proposal.meta, **metadata}
+    proposal.revision += 1
+    proposal.updated_at = utcnow()
+    session.add(proposal)
+    _add_revision(session, proposal, actor=actor)
+    _changed(session, item, proposal, "proposal.edit", actor)
+    return proposal
+
+
+def move(session: Session, *, proposal: Assessment, name: str, actor: str) -> Assessment:
+    """Rename a proposal: it leaves its item for the item of the new name, both re-evaluated."""
+    source = _lock_for_change(session, proposal)
+    target = item_for(session, trace_id=proposal.trace_id, span_id=proposal.span_id, name=name)
+    assert target.id is not None
+    if live_proposal(session, item_id=target.id, annotator_id=proposal.source_id) is not None:
+        raise AlreadyExists(f"{proposal.source_id} already has a proposal named {name!r} here")
+    proposal.name = name
+    proposal.item_id = target.id
+    proposal.updated_at = utcnow()
+    session.add(proposal)
+    _changed(session, source, proposal, "proposal.move", actor)
+    _changed(session, target, proposal, "proposal.move", actor)
+    return proposal
+
+
+def withdraw(session: Session, *, proposal: Assessment, actor: str) -> None:
+    """Delete a proposal: it stops counting, its history stays, its item is re-evaluated."""
+    item = _lock_for_change(session, proposal)
+    proposal.deleted_at = utcnow()
+    session.add(proposal)
+    _changed(session, item, proposal, "proposal.withdraw", actor)
