@@ -1,0 +1,43 @@
+"""Quorum's consensus engine: typed agreement, consensus, dataset statistics and reliability.
+
+Pure: the standard library and numpy only, so workers, the API and notebooks share one engine.
+"""
+
+from workflow.consensus.alpha import AlphaResult, alpha
+from workflow.consensus.decision import (
+    AnnotatorReliability,
+    FieldDecision,
+    ItemDecision,
+    Outcome,
+    ProposalInput,
+    Reason,
+)
+from workflow.consensus.engine import decide, evaluate_item
+from workflow.consensus.errors import ConsensusError, SchemaConfigError, ValueMismatchError
+from workflow.consensus.infer import infer_spec
+from workflow.consensus.kappa import KappaMatrix, cohen_kappa, fleiss_kappa, kappa_matrix
+from workflow.consensus.schema import LabelSchemaSpec, ListMode, ValueType
+
+__all__ = [
+    "AlphaResult",
+    "AnnotatorReliability",
+    "ConsensusError",
+    "FieldDecision",
+    "ItemDecision",
+    "KappaMatrix",
+    "LabelSchemaSpec",
+    "ListMode",
+    "Outcome",
+    "ProposalInput",
+    "Reason",
+    "SchemaConfigError",
+    "ValueMismatchError",
+    "ValueType",
+    "alpha",
+    "cohen_kappa",
+    "decide",
+    "evaluate_item",
+    "fleiss_kappa",
+    "infer_spec",
+    "kappa_matrix",
+]
