@@ -1,6 +1,7 @@
 """MLflow's assessment commands with Quorum's meaning: HUMAN expectations become proposals."""
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from sqlmodel import Session, col, select
 
@@ -76,20 +77,23 @@ def _require(session: Session, trace_id: str, assessment_id: str) -> Assessment:
 
 def _check_draft(
     session: Session, trace_id: str, draft: AssessmentDraft, limits: ValueLimits
-) -> None:
+) -> AssessmentDraft:
+    """The draft within limits, its metadata as MLflow keeps it (text values), or a 4xx."""
     check_name(draft.name, limits)
     check_value(draft.value, limits)
+    check_value(draft.error, limits, what="error")
     check_rationale(draft.rationale, limits)
-    check_metadata(draft.metadata, limits)
+    draft = replace(draft, metadata=check_metadata(draft.metadata, limits))
     if draft.span_id:
         check_span_id(draft.span_id)
         if not has_span(session, trace_id=trace_id, span_id=draft.span_id):
             raise InvalidInput(f"span {draft.span_id} is not a span of trace {trace_id}")
     if draft.assessment_id:
         if not ASSESSMENT_ID.match(draft.assessment_id):
-            raise InvalidInput("assessment_id must be 'a-' followed by 32 hex digits")
+            raise InvalidInput("assessment_id must be 'a-' followed by 8 to 64 hex digits")
         if session.get(Assessment, draft.assessment_id) is not None:
             raise AlreadyExists(f"assessment {draft.assessment_id} already exists")
+    return draft
 
 
 def _override(session: Session, trace_id: str, draft: AssessmentDraft) -> None:
@@ -112,7 +116,7 @@ def log_assessment(
 ) -> AssessmentView:
     """Create an assessment; a HUMAN expectation is the annotator's proposal for its item."""
     require_trace(session, trace_id)
-    _check_draft(session, trace_id, draft, limits)
+    draft = _check_draft(session, trace_id, draft, limits)
     role = _role(draft)
     if draft.overrides:
         _override(session, trace_id, draft)

@@ -7,7 +7,7 @@ import secrets
 
 from workflow.errors import InvalidInput
 
-ASSESSMENT_ID = re.compile(r"^a-[0-9a-f]{32}$")
+ASSESSMENT_ID = re.compile(r"^a-[0-9a-f]{8,64}$")
 SPAN_ID_HEX = re.compile(r"^[0-9a-f]{16}$")
 TRACE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 

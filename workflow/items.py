@@ -1,13 +1,15 @@
 """Items: found or created for (trace, span, name), locked in a fixed order before any change."""
 
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from workflow.db import is_postgres
-from workflow.errors import NotFound
+from workflow.errors import Conflict, NotFound
 from workflow.models import Item, LabelSchema
+from workflow.models.base import utcnow
+from workflow.states import ItemEvent, ItemState, next_state
 
 
 def _schema_id(session: Session, name: str) -> int | None:
@@ -51,3 +53,17 @@ def lock_item(session: Session, item_id: int) -> Item:
     if item is None:
         raise NotFound(f"item {item_id} not found")
     return item
+
+
+def transition(session: Session, item: Item, event: ItemEvent) -> ItemState:
+    """Move the item by the state table as a compare-and-set on (id, version)."""
+    target = next_state(ItemState(item.state), event)
+    result = session.exec(
+        update(Item)
+        .where(col(Item.id) == item.id, col(Item.version) == item.version)
+        .values(state=target.value, version=item.version + 1, state_changed_at=utcnow())
+    )
+    if result.rowcount != 1:
+        raise Conflict(f"item {item.id} changed under us; its task will run again")
+    item.state, item.version = target.value, item.version + 1
+    return target

@@ -15,7 +15,8 @@ def alembic_config(database_url: str) -> Config:
     config.set_main_option("script_location", str(SCRIPTS))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     config.set_main_option(
-        "file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(hour).2d%%(minute).2d-%%(rev)s_%%(slug)s"
+        "file_template",
+        "%%(year)d_%%(month).2d_%%(day).2d_%%(hour).2d%%(minute).2d-%%(rev)s_%%(slug)s",
     )
     return config
 

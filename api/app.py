@@ -1,0 +1,68 @@
+"""The FastAPI application: JSON API, MLflow-compatible routes and pages over one database."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from api import errors, health, pages, traces_routes
+from api.limits import BodySizeLimit
+from api.mlflow.routes import router as mlflow_router
+from workers.handlers import TaskRunner
+from workers.relay import Relay
+from workflow.db import make_engine
+from workflow.outbox import Publisher
+from workflow.settings import Settings, get_settings
+from workflow.values import ValueLimits
+
+MLFLOW_PREFIXES = ("/api/3.0/mlflow", "/ajax-api/3.0/mlflow")
+
+
+def _publisher(settings: Settings, engine: Engine) -> tuple[Publisher, object | None]:
+    """Celery over the broker when one is configured, else the in-process worker."""
+    if settings.broker_url:
+        from workers.celery_app import CeleryPublisher, celery
+
+        return CeleryPublisher(celery), None
+    from workers.inprocess import InProcessPublisher
+
+    worker = InProcessPublisher(TaskRunner(engine, settings)).start()
+    return worker, worker
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    """Build the app; the relay and (embedded mode) the worker run while the app is up."""
+    settings = settings or get_settings()
+    engine = engine or make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        publisher, worker = _publisher(settings, engine)
+        app.state.relay = Relay(engine, publisher).start()
+        app.state.worker = worker
+        app.state.relay.kick()  # anything left from a previous run goes out now
+        yield
+        app.state.relay.stop()
+        if worker is not None:
+            worker.stop()
+
+    app = FastAPI(title="Quorum", version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.limits = ValueLimits(
+        max_value_bytes=settings.max_value_bytes,
+        max_value_depth=settings.max_value_depth,
+        max_metadata_entries=settings.max_metadata_entries,
+        max_metadata_value_chars=settings.max_metadata_value_chars,
+        max_name_chars=settings.max_name_chars,
+        max_rationale_chars=settings.max_rationale_chars,
+    )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    errors.install(app)
+    for prefix in MLFLOW_PREFIXES:
+        app.include_router(mlflow_router, prefix=prefix)
+    app.include_router(traces_routes.router)
+    app.include_router(health.router)
+    app.include_router(pages.router)
+    return app

@@ -1,0 +1,82 @@
+"""MLflow 3.x trace and assessment routes, served under /api/3.0/mlflow and /ajax-api/3.0/mlflow."""
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from api.deps import LimitsDep, SessionDep
+from api.mlflow import wire
+from api.mlflow.schemas import CreateAssessmentIn, UpdateAssessmentIn
+from api.mlflow.traces_wire import trace_info_json, trace_json
+from workflow import assessments, traces
+
+router = APIRouter(tags=["mlflow"])
+
+
+def _actor(draft_source: str | None) -> str:
+    # Until identities exist, the audit log names the declared source.
+    return draft_source or "anonymous"
+
+
+@router.post("/traces/{trace_id}/assessments")
+def create_assessment(
+    trace_id: str, body: CreateAssessmentIn, session: SessionDep, limits: LimitsDep
+) -> dict[str, Any]:
+    """`CreateAssessment`: a HUMAN expectation becomes (or edits) its annotator's proposal."""
+    draft = wire.to_draft(body.assessment, trace_id=trace_id)
+    view = assessments.log_assessment(
+        session, trace_id=trace_id, draft=draft, actor=_actor(draft.source_id), limits=limits
+    )
+    return {"assessment": wire.assessment_json(view)}
+
+
+@router.get("/traces/{trace_id}/assessments/{assessment_id}")
+def get_assessment(trace_id: str, assessment_id: str, session: SessionDep) -> dict[str, Any]:
+    """`GetAssessmentRequest`."""
+    view = assessments.get_assessment(session, trace_id=trace_id, assessment_id=assessment_id)
+    return {"assessment": wire.assessment_json(view)}
+
+
+@router.patch("/traces/{trace_id}/assessments/{assessment_id}")
+def update_assessment(
+    trace_id: str,
+    assessment_id: str,
+    body: UpdateAssessmentIn,
+    session: SessionDep,
+    limits: LimitsDep,
+) -> dict[str, Any]:
+    """`UpdateAssessment` with its update mask; a proposal's new value is a new revision."""
+    view = assessments.update_assessment(
+        session,
+        trace_id=trace_id,
+        assessment_id=assessment_id,
+        changes=wire.to_changes(body),
+        actor=_actor(None),
+        limits=limits,
+    )
+    return {"assessment": wire.assessment_json(view)}
+
+
+@router.delete("/traces/{trace_id}/assessments/{assessment_id}")
+def delete_assessment(trace_id: str, assessment_id: str, session: SessionDep) -> dict[str, Any]:
+    """`DeleteAssessment`: a deleted proposal stops counting; its history stays."""
+    assessments.delete_assessment(
+        session, trace_id=trace_id, assessment_id=assessment_id, actor=_actor(None)
+    )
+    return {}
+
+
+@router.get("/traces/get")
+def get_trace(trace_id: str, session: SessionDep) -> dict[str, Any]:
+    """`GetTrace`: info, assessments and spans, so `mlflow.get_trace` works against Quorum."""
+    view = traces.get_trace(session, trace_id=trace_id)
+    listed = assessments.trace_assessments(session, trace_id=trace_id)
+    return {"trace": trace_json(view, listed)}
+
+
+@router.get("/traces/{trace_id}")
+def get_trace_info(trace_id: str, session: SessionDep) -> dict[str, Any]:
+    """`GetTraceInfoV3`: the trace's info block with its assessments."""
+    view = traces.get_trace(session, trace_id=trace_id, with_spans=False)
+    listed = assessments.trace_assessments(session, trace_id=trace_id)
+    return {"trace": {"trace_info": trace_info_json(view, listed)}}

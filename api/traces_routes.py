@@ -1,0 +1,71 @@
+"""Quorum's own trace routes under /api/v1: register MLflow trace JSON, list, read."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query
+from fastapi.responses import JSONResponse
+
+from api.deps import SessionDep, SettingsDep
+from api.mlflow.wire import rfc3339
+from workflow import traces
+from workflow.entities import TraceView
+from workflow.errors import InvalidInput
+
+router = APIRouter(prefix="/api/v1/traces", tags=["traces"])
+
+TraceJson = dict[str, Any]
+
+
+def _trace_json(view: TraceView) -> dict[str, Any]:
+    return {
+        "trace_id": view.trace_id,
+        "experiment_id": view.experiment_id,
+        "state": view.state,
+        "request_time": rfc3339(view.request_time),
+        "info": view.info,
+        "spans": [
+            {**span.data, "span_id": span.span_id, "parent_span_id": span.parent_span_id}
+            for span in view.spans
+        ],
+    }
+
+
+@router.post("", status_code=201)
+def register(
+    payload: Annotated[TraceJson | list[TraceJson], Body()], session: SessionDep
+) -> JSONResponse:
+    """Register one trace or a list, in `Trace.to_dict()` shape; idempotent on trace id."""
+    batch = payload if isinstance(payload, list) else [payload]
+    result = traces.register_traces(session, payloads=batch, actor="api")
+    status = 201 if result.created else 200
+    body = {"created": list(result.created), "existing": list(result.existing)}
+    return JSONResponse(body, status_code=status)
+
+
+@router.get("")
+def list_traces(
+    session: SessionDep,
+    settings: SettingsDep,
+    page_token: str | None = None,
+    experiment_id: str | None = None,
+    max_results: Annotated[int, Query(ge=1)] = 100,
+) -> dict[str, Any]:
+    """Traces a page at a time, without spans."""
+    if max_results > settings.max_page_size:
+        raise InvalidInput(f"max_results must be at most {settings.max_page_size}")
+    page = traces.list_traces(
+        session,
+        limit=max_results,
+        page_token=page_token,
+        experiment_id=experiment_id,
+    )
+    return {
+        "traces": [_trace_json(view) for view in page.items],
+        "next_page_token": page.next_page_token,
+    }
+
+
+@router.get("/{trace_id}")
+def get_trace(trace_id: str, session: SessionDep) -> dict[str, Any]:
+    """One trace with its spans (span ids as 16 hex digits, as the assessment routes use)."""
+    return _trace_json(traces.get_trace(session, trace_id=trace_id))

@@ -1,0 +1,66 @@
+"""Test databases: a fresh SQLite file and a fresh PostgreSQL database, both migrated."""
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+from sqlmodel import SQLModel
+
+import workflow.models  # noqa: F401  (fills SQLModel.metadata)
+from workflow.db import make_engine
+from workflow.migrations import upgrade
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "QUORUM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+TEST_DATABASE = "quorum_test"
+
+
+def in_ci() -> bool:
+    """CI sets CI=true: there a missing service is a failure, never a skip."""
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def unavailable(service: str, reason: str) -> None:
+    """Fail in CI, skip with the reason on a laptop."""
+    message = f"{service} is not reachable ({reason})"
+    if in_ci():
+        pytest.fail(f"{message}; CI must provide it", pytrace=False)
+    pytest.skip(f"{message}; start it to run these tests")
+
+
+def sqlite_engine(folder: Path) -> Engine:
+    """A migrated SQLite database in a fresh file."""
+    engine = make_engine(f"sqlite:///{folder / 'quorum-test.db'}")
+    upgrade(engine)
+    return engine
+
+
+def postgres_engine() -> Engine:
+    """A migrated, freshly created PostgreSQL database (`quorum_test`)."""
+    admin = make_engine(POSTGRES_ADMIN_URL, pool_size=1)
+    try:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {TEST_DATABASE} WITH (FORCE)"))
+            connection.execute(text(f"CREATE DATABASE {TEST_DATABASE}"))
+    except Exception as exc:  # any connection failure means "no PostgreSQL here"
+        unavailable("PostgreSQL", str(exc).splitlines()[0])
+    finally:
+        admin.dispose()
+    url = make_url(POSTGRES_ADMIN_URL).set(database=TEST_DATABASE)
+    engine = make_engine(url.render_as_string(hide_password=False))
+    upgrade(engine)
+    return engine
+
+
+def wipe(engine: Engine) -> None:
+    """Empty every table (between tests that commit for real)."""
+    tables = [table.name for table in reversed(SQLModel.metadata.sorted_tables)]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(text(f"DELETE FROM {table}"))

@@ -1,0 +1,97 @@
+"""Builders of test inputs: MLflow trace JSON and assessment drafts."""
+
+import base64
+import secrets
+from typing import Any
+
+from workflow.entities import AssessmentDraft, Kind, SourceType
+from workflow.values import ValueLimits
+
+LIMITS = ValueLimits()
+ROOT_SPAN = "cae1e44d99366d7d"
+RETRIEVER_SPAN = "8baa12146d72ae58"
+
+
+def b64(hex_id: str) -> str:
+    """A hex id as trace JSON spells it."""
+    return base64.b64encode(bytes.fromhex(hex_id)).decode()
+
+
+def trace_json(trace_id: str | None = None, *, spans: bool = True) -> dict[str, Any]:
+    """A trace in `Trace.to_dict()` shape with a root span and a retriever span."""
+    trace_id = trace_id or f"tr-{secrets.token_hex(16)}"
+    otel = b64(trace_id[3:]) if len(trace_id) == 35 else None
+    span_list = [
+        {
+            "trace_id": otel,
+            "span_id": b64(ROOT_SPAN),
+            "parent_span_id": None,
+            "name": "answer",
+            "start_time_unix_nano": 1_795_619_518_785_867_739,
+            "end_time_unix_nano": 1_795_619_518_830_605_913,
+            "events": [],
+            "status": {"code": "STATUS_CODE_OK", "message": ""},
+            "attributes": {"mlflow.spanInputs": '{"q": "capital of France?"}'},
+        },
+        {
+            "trace_id": otel,
+            "span_id": b64(RETRIEVER_SPAN),
+            "parent_span_id": b64(ROOT_SPAN),
+            "name": "retrieve",
+            "start_time_unix_nano": 1_795_619_518_830_106_513,
+            "end_time_unix_nano": 1_795_619_518_830_442_351,
+            "events": [],
+            "status": {"code": "STATUS_CODE_OK", "message": ""},
+            "attributes": {"mlflow.spanType": '"RETRIEVER"'},
+        },
+    ]
+    return {
+        "info": {
+            "trace_id": trace_id,
+            "trace_location": {
+                "type": "MLFLOW_EXPERIMENT",
+                "mlflow_experiment": {"experiment_id": "1"},
+            },
+            "request_time": "2026-11-25T15:11:58.785Z",
+            "state": "OK",
+            "execution_duration_ms": 45,
+            "tags": {"mlflow.traceName": "answer"},
+        },
+        "data": {"spans": span_list if spans else []},
+    }
+
+
+def human(name: str, value: Any, annotator: str, **fields: Any) -> AssessmentDraft:
+    """A HUMAN expectation: an annotator's proposal."""
+    return AssessmentDraft(
+        name=name,
+        kind=Kind.EXPECTATION,
+        source_type=SourceType.HUMAN,
+        source_id=annotator,
+        value=value,
+        **fields,
+    )
+
+
+def judge(name: str, value: Any, **fields: Any) -> AssessmentDraft:
+    """An LLM_JUDGE expectation: a suggestion."""
+    return AssessmentDraft(
+        name=name,
+        kind=Kind.EXPECTATION,
+        source_type=SourceType.LLM_JUDGE,
+        source_id="gpt-judge",
+        value=value,
+        **fields,
+    )
+
+
+def feedback(name: str, value: Any, **fields: Any) -> AssessmentDraft:
+    """A feedback assessment."""
+    return AssessmentDraft(
+        name=name,
+        kind=Kind.FEEDBACK,
+        source_type=SourceType.HUMAN,
+        source_id="reviewer@x.com",
+        value=value,
+        **fields,
+    )

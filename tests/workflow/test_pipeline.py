@@ -1,0 +1,95 @@
+"""The item pipeline on a real database: quota, evaluation, promotion, reopening."""
+
+import pytest
+from sqlmodel import Session, col, select
+
+from tests.factories import LIMITS, human, trace_json
+from workflow import assessments, pipeline, traces
+from workflow.models import Assessment, Decision, Item, Role
+
+
+@pytest.fixture
+def trace_id(session: Session) -> str:
+    payload = trace_json()
+    traces.register_traces(session, payloads=[payload], actor="test")
+    return payload["info"]["trace_id"]
+
+
+def propose(session: Session, trace_id: str, annotator: str, value) -> int:
+    view = assessments.log_assessment(
+        session,
+        trace_id=trace_id,
+        draft=human("expected_answer", value, annotator),
+        actor=annotator,
+        limits=LIMITS,
+    )
+    return session.get(Assessment, view.assessment_id).item_id
+
+
+def canonicals(session: Session, trace_id: str) -> list[Assessment]:
+    statement = select(Assessment).where(
+        Assessment.trace_id == trace_id, Assessment.role == Role.CANONICAL
+    )
+    return list(session.exec(statement.order_by(col(Assessment.created_at))).all())
+
+
+def test_below_quota_the_item_keeps_collecting(session, trace_id):
+    item_id = propose(session, trace_id, "a@x", "Paris")
+    propose(session, trace_id, "b@x", "Paris")
+    assert pipeline.evaluate(session, item_id=item_id) == "collecting"
+    assert session.exec(select(Decision)).all() == []
+
+
+def test_agreement_promotes_one_canonical_expectation(session, trace_id):
+    for annotator, value in [("a@x", "Paris"), ("b@x", "paris"), ("c@x", "Paris ")]:
+        item_id = propose(session, trace_id, annotator, value)
+    assert pipeline.evaluate(session, item_id=item_id) == "promoted"
+    (canonical,) = canonicals(session, trace_id)
+    decision = session.get(Decision, canonical.decision_id)
+    assert (decision.outcome, decision.method, decision.record["support"]["text"]) == (
+        "agreed",
+        "auto",
+        "3 of 3",
+    )
+    assert canonical.meta["quorum.decision_id"] == str(decision.id)
+    views = assessments.trace_assessments(session, trace_id=trace_id)
+    valid = [(v.role, v.value) for v in views if v.valid]
+    assert valid == [(Role.CANONICAL, canonical.value)]
+
+
+def test_running_the_task_twice_changes_nothing(session, trace_id):
+    for annotator in ("a@x", "b@x", "c@x"):
+        item_id = propose(session, trace_id, annotator, "Paris")
+    pipeline.evaluate(session, item_id=item_id)
+    pipeline.evaluate(session, item_id=item_id)
+    assert len(canonicals(session, trace_id)) == 1
+    assert len(session.exec(select(Decision)).all()) == 1
+
+
+def test_disagreement_is_disputed_without_promotion(session, trace_id):
+    for annotator, value in [
+        ("a@x", "costs 5000 dollars"),
+        ("b@x", "costs 500 dollars"),
+        ("c@x", "costs 50 dollars"),
+    ]:
+        item_id = propose(session, trace_id, annotator, value)
+    assert pipeline.evaluate(session, item_id=item_id) == "disputed"
+    assert canonicals(session, trace_id) == []
+
+
+def test_a_late_edit_reopens_and_a_new_canonical_overrides_the_old(session, trace_id):
+    for annotator in ("a@x", "b@x", "c@x"):
+        item_id = propose(session, trace_id, annotator, "Paris")
+    pipeline.evaluate(session, item_id=item_id)
+    for annotator in ("a@x", "b@x"):
+        propose(session, trace_id, annotator, "Lyon")
+    propose(session, trace_id, "c@x", "Lyon")
+    assert pipeline.evaluate(session, item_id=item_id) == "promoted"
+    old, new = canonicals(session, trace_id)
+    assert (old.valid, new.valid, new.overrides, new.value) == (
+        False,
+        True,
+        old.assessment_id,
+        "Lyon",
+    )
+    assert session.get(Item, item_id).version > 0

@@ -1,0 +1,48 @@
+"""The embedded worker: runs outbox tasks in a thread of the API process, no broker needed."""
+
+import logging
+import queue
+import threading
+from typing import Any
+
+from workers.handlers import TaskRunner
+
+log = logging.getLogger(__name__)
+
+
+class InProcessPublisher:
+    """A publisher whose "broker" is a queue drained by one thread in this process."""
+
+    def __init__(self, runner: TaskRunner) -> None:
+        self._runner = runner
+        self._queue: queue.Queue[tuple[int, str, dict[str, Any]] | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="quorum-worker", daemon=True)
+
+    def start(self) -> "InProcessPublisher":
+        """Start the worker thread; returns self for chaining."""
+        self._thread.start()
+        return self
+
+    def publish(self, message_id: int, task: str, payload: dict[str, Any]) -> None:
+        """Queue a message for the worker thread."""
+        self._queue.put((message_id, task, payload))
+
+    def join(self) -> None:
+        """Wait until every queued message has been run (for tests and shutdown)."""
+        self._queue.join()
+
+    def stop(self) -> None:
+        """Finish queued work, then stop the thread."""
+        self._queue.put(None)
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while (message := self._queue.get()) is not None:
+            try:
+                self._runner.run(*message)
+            except Exception:
+                # Left uncompleted in the outbox: the reconciler publishes it again.
+                log.exception("task %s for message %s failed", message[1], message[0])
+            finally:
+                self._queue.task_done()
+        self._queue.task_done()

@@ -1,0 +1,54 @@
+"""The outbox relay: publishes committed outbox rows, woken after each commit and on a timer."""
+
+import logging
+import threading
+
+from sqlalchemy import Engine
+
+from workflow.db import unit_of_work
+from workflow.outbox import Publisher, publish_pending
+
+log = logging.getLogger(__name__)
+
+
+class Relay:
+    """A background thread that hands pending outbox rows to a publisher."""
+
+    def __init__(self, engine: Engine, publisher: Publisher, *, interval: float = 1.0) -> None:
+        self._engine = engine
+        self._publisher = publisher
+        self._interval = interval
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="quorum-relay", daemon=True)
+
+    def start(self) -> "Relay":
+        """Start the thread; returns self for chaining."""
+        self._thread.start()
+        return self
+
+    def kick(self) -> None:
+        """Ask for a publish soon; never blocks, so a broker outage never slows a request."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Stop after the current round."""
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout=10)
+
+    def publish_now(self) -> int:
+        """Publish one batch in this thread (used by the loop and by tests)."""
+        with unit_of_work(self._engine) as session:
+            return publish_pending(session, self._publisher)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            # The timeout is the safety net: rows whose kick was lost are published anyway.
+            self._wake.wait(self._interval)
+            self._wake.clear()
+            try:
+                while self.publish_now():
+                    pass
+            except Exception:
+                log.exception("outbox relay round failed; retrying")
