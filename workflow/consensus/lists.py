@@ -98,8 +98,9 @@ def _set_vote(ballots: Sequence[Ballot], spec: LabelSchemaSpec) -> Verdict:
         # majority view and adding a copy of the consensus can only firm every element up.
         if included:
             chosen.append((inside, key))
-    # Consensus order: strongest support first, then option order, so it is order independent.
-    chosen.sort(key=lambda t: (-t[0], order(shown[t[1]])))
+    # Consensus order: strongest support, then the average position annotators gave the element,
+    # then option order; symmetric in the proposals, and a unanimous list keeps its own order.
+    chosen.sort(key=lambda t: (-t[0], _mean_position(ballots, spec, t[1]), order(shown[t[1]])))
     consensus = [shown[k] for _, k in chosen]
     agreed_keys = frozenset(k for _, k in chosen)
     supporters = tuple(a for a, ks in keys.items() if ks == agreed_keys)
@@ -109,6 +110,11 @@ def _set_vote(ballots: Sequence[Ballot], spec: LabelSchemaSpec) -> Verdict:
         verdict.blocked = True
         verdict.reasons.append(Reason.CONTESTED_ELEMENTS)
     return verdict
+
+
+def _mean_position(ballots: Sequence[Ballot], spec: LabelSchemaSpec, key: str) -> float:
+    spots = [i for b in ballots for i, e in enumerate(b.value) if element_key(spec, e) == key]
+    return rounded(sum(spots) / len(spots))
 
 
 def _ranked(ballots: Sequence[Ballot], spec: LabelSchemaSpec) -> Verdict:

@@ -18,11 +18,13 @@ def value_key(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def canonical_value(spec: LabelSchemaSpec, value: Any, path: str = "") -> Any:
+def canonical_value(spec: LabelSchemaSpec, value: Any, path: str = "", root: str = "") -> Any:
     """Return `value` in canonical form for `spec`; raise ValueMismatchError if it does not fit."""
 
+    root = root or spec.name
+
     def fail(message: str) -> ValueMismatchError:
-        return ValueMismatchError(spec.name, path, message)
+        return ValueMismatchError(root, path, message)
 
     kind = spec.value_type
     if kind is ValueType.PASS_FAIL:
@@ -36,8 +38,8 @@ def canonical_value(spec: LabelSchemaSpec, value: Any, path: str = "") -> Any:
             raise fail(f"expected text, got {type(value).__name__}")
         return value
     if spec.is_list:
-        return _list(spec, value, fail)
-    return _structured(spec, value, path, fail)
+        return _list(spec, value, path, root, fail)
+    return _structured(spec, value, path, root, fail)
 
 
 def _pass_fail(value: Any, fail: Any) -> bool:
@@ -75,7 +77,7 @@ def _number(spec: LabelSchemaSpec, value: Any, fail: Any) -> int | float:
     return value
 
 
-def _list(spec: LabelSchemaSpec, value: Any, fail: Any) -> list[Any]:
+def _list(spec: LabelSchemaSpec, value: Any, path: str, root: str, fail: Any) -> list[Any]:
     if not isinstance(value, list | tuple):
         raise fail(f"expected a list, got {type(value).__name__}")
     is_text = spec.value_type is ValueType.TEXT_LIST
@@ -88,7 +90,7 @@ def _list(spec: LabelSchemaSpec, value: Any, fail: Any) -> list[Any]:
     seen: set[str] = set()
     # A repeated element says nothing new; keep its first position so ranks stay meaningful.
     for item in value:
-        item = canonical_value(element, item)
+        item = canonical_value(element, item, path, root)
         key = normalise_text(item) if is_text else value_key(item)
         if key not in seen:
             seen.add(key)
@@ -96,9 +98,9 @@ def _list(spec: LabelSchemaSpec, value: Any, fail: Any) -> list[Any]:
     return out
 
 
-def _structured(spec: LabelSchemaSpec, value: Any, path: str, fail: Any) -> Any:
+def _structured(spec: LabelSchemaSpec, value: Any, path: str, root: str, fail: Any) -> Any:
     if spec.list_key is not None:
-        return _keyed_list(spec, value, path, fail)
+        return _keyed_list(spec, value, path, root, fail)
     if not isinstance(value, dict):
         raise fail(f"expected an object, got {type(value).__name__}")
     out: dict[str, Any] = {}
@@ -108,14 +110,16 @@ def _structured(spec: LabelSchemaSpec, value: Any, path: str, fail: Any) -> Any:
         sub = spec.subfield(key)
         where = f"{path}.{key}" if path else key
         if sub is None:
-            _check_json(value[key], ValueMismatchError(spec.name, where, "not JSON-shaped"))
+            _check_json(value[key], ValueMismatchError(root, where, "not JSON-shaped"))
             out[key] = value[key]
         else:
-            out[key] = canonical_value(sub, value[key], where)
+            out[key] = canonical_value(sub, value[key], where, root)
     return out
 
 
-def _keyed_list(spec: LabelSchemaSpec, value: Any, path: str, fail: Any) -> list[dict[str, Any]]:
+def _keyed_list(
+    spec: LabelSchemaSpec, value: Any, path: str, root: str, fail: Any
+) -> list[dict[str, Any]]:
     if not isinstance(value, list | tuple):
         raise fail(f"expected a list of objects keyed by {spec.list_key!r}")
     as_object = LabelSchemaSpec(name=spec.name, value_type=ValueType.STRUCTURED, fields=spec.fields)
@@ -129,7 +133,7 @@ def _keyed_list(spec: LabelSchemaSpec, value: Any, path: str, fail: Any) -> list
         if key in keys:
             raise fail(f"duplicate key {key!r} in {spec.list_key!r}")
         keys.add(key)
-        out.append(canonical_value(as_object, element, f"{path}[{spec.list_key}={key}]"))
+        out.append(canonical_value(as_object, element, f"{path}[{spec.list_key}={key}]", root))
     # Elements are aligned by key, so their order carries no meaning.
     return sorted(out, key=lambda e: value_key(e[spec.list_key]))
 
