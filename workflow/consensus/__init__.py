@@ -4,6 +4,8 @@ Pure: the standard library and numpy only, so workers, the API and notebooks sha
 """
 
 from workflow.consensus.alpha import AlphaResult, alpha
+from workflow.consensus.dataset import annotator_kappa, level_for, schema_alpha
+from workflow.consensus.dawid_skene import DawidSkeneResult, dawid_skene
 from workflow.consensus.decision import (
     AnnotatorReliability,
     FieldDecision,
@@ -16,12 +18,14 @@ from workflow.consensus.engine import decide, evaluate_item
 from workflow.consensus.errors import ConsensusError, SchemaConfigError, ValueMismatchError
 from workflow.consensus.infer import infer_spec
 from workflow.consensus.kappa import KappaMatrix, cohen_kappa, fleiss_kappa, kappa_matrix
+from workflow.consensus.reliability import agreement_with, leave_one_out
 from workflow.consensus.schema import LabelSchemaSpec, ListMode, ValueType
 
 __all__ = [
     "AlphaResult",
     "AnnotatorReliability",
     "ConsensusError",
+    "DawidSkeneResult",
     "FieldDecision",
     "ItemDecision",
     "KappaMatrix",
@@ -33,11 +37,17 @@ __all__ = [
     "SchemaConfigError",
     "ValueMismatchError",
     "ValueType",
+    "agreement_with",
     "alpha",
+    "annotator_kappa",
     "cohen_kappa",
+    "dawid_skene",
     "decide",
     "evaluate_item",
     "fleiss_kappa",
     "infer_spec",
     "kappa_matrix",
+    "leave_one_out",
+    "level_for",
+    "schema_alpha",
 ]
