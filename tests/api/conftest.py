@@ -1,0 +1,69 @@
+"""A live Quorum server on a free port, over each test database, with its in-process worker."""
+
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import Engine
+
+from api.app import create_app
+from workflow.settings import Settings
+
+
+class LiveServer:
+    """Uvicorn serving the app in a thread; `url` is where it answers."""
+
+    def __init__(self, engine: Engine, **overrides) -> None:
+        settings = Settings(
+            environment="test",
+            database_url=engine.url.render_as_string(hide_password=False),
+            **overrides,
+        )
+        self.app = create_app(settings, engine=engine)
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=0, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> "LiveServer":
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("live server did not start")
+            time.sleep(0.02)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+    def drain(self) -> None:
+        """Wait until the relay has published and the in-process worker has run everything."""
+        self.app.state.relay.publish_now()
+        self.app.state.worker.join()
+
+
+@pytest.fixture(scope="module")
+def live_server(engine: Engine) -> Iterator[LiveServer]:
+    """One running server per module and database."""
+    with LiveServer(engine) as server:
+        yield server
+
+
+@pytest.fixture
+def live(live_server: LiveServer, committed: Engine) -> Iterator[LiveServer]:
+    """The module's server over a database wiped for this test."""
+    yield live_server
+    live_server.drain()  # no task of this test may run into the next one's data
+
+
+@pytest.fixture
+def http(live: LiveServer) -> Iterator[httpx.Client]:
+    """An HTTP client for the live server."""
+    with httpx.Client(base_url=live.url, timeout=10) as client:
+        yield client

@@ -1,0 +1,90 @@
+"""The `quorum` command as a user runs it: real processes, real databases."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from sqlmodel import Session, func, select
+
+from tests.factories import trace_json
+from workflow.models import Span, Trace
+
+QUORUM = str(Path(sys.executable).parent / "quorum")
+
+
+def run_quorum(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [QUORUM, *args],
+        cwd=cwd,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_traces_import_reads_jsonl_and_is_idempotent(committed, tmp_path):
+    path = tmp_path / "traces.jsonl"
+    lines = [json.dumps(trace_json()) for _ in range(7)]
+    path.write_text("\n".join(lines) + "\n\n")
+    env = {"QUORUM_DATABASE_URL": committed.url.render_as_string(hide_password=False)}
+    first = run_quorum("traces", "import", str(path), "--batch", "3", cwd=tmp_path, env=env)
+    assert first.returncode == 0, first.stderr
+    assert "7 traces created, 0 already present" in first.stdout
+    again = run_quorum("traces", "import", str(path), cwd=tmp_path, env=env)
+    assert "0 traces created, 7 already present" in again.stdout
+    with Session(committed) as session:
+        assert session.exec(select(func.count()).select_from(Trace)).one() == 7
+        assert session.exec(select(func.count()).select_from(Span)).one() == 14
+
+
+def test_traces_import_refuses_a_bad_line_with_its_number(tmp_path):
+    path = tmp_path / "traces.jsonl"
+    path.write_text(json.dumps(trace_json()) + "\n{broken\n")
+    env = {"QUORUM_DATABASE_URL": f"sqlite:///{tmp_path / 'q.db'}"}
+    result = run_quorum("traces", "import", str(path), cwd=tmp_path, env=env)
+    assert result.returncode != 0
+    assert "line 2 is not JSON" in result.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_serve_on_a_fresh_folder_creates_its_database_and_answers(tmp_path):
+    port = free_port()
+    env = {**os.environ, "QUORUM_PORT": str(port)}
+    env.pop("QUORUM_DATABASE_URL", None)
+    server = subprocess.Popen(
+        [QUORUM, "serve"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None and time.monotonic() < deadline, "serve did not start"
+                time.sleep(0.2)
+        assert health.json()["status"] == "ok"
+        home = httpx.get(f"http://127.0.0.1:{port}/")
+        assert home.status_code == 200 and "Quorum" in home.text
+        assert (tmp_path / "quorum.db").exists()
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=15)
+    assert f"http://127.0.0.1:{port}/" in output
