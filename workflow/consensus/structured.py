@@ -104,7 +104,7 @@ def evaluate_structured(ballots: Sequence[Ballot], spec: LabelSchemaSpec, judge:
     """Decide every field path; the item agrees when every required field does."""
     flat = {b.annotator_id: flatten(spec, b.value) for b in ballots}
     paths = sorted({p for leaves in flat.values() for p in leaves}, key=path_text)
-    leaves = [_decide_leaf(path, ballots, flat, spec, judge) for path in paths]
+    leaves = [decide_leaf(path, ballots, flat, spec, judge) for path in paths]
     required = [leaf for leaf in leaves if leaf.decision.required]
     everyone = frozenset(b.annotator_id for b in ballots)
     backing = everyone.intersection(*(leaf.supporters for leaf in required))
@@ -127,7 +127,7 @@ def evaluate_structured(ballots: Sequence[Ballot], spec: LabelSchemaSpec, judge:
     return verdict
 
 
-def _decide_leaf(
+def decide_leaf(
     path: Path,
     ballots: Sequence[Ballot],
     flat: dict[str, dict[Path, tuple[Any, Any]]],
