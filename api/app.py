@@ -22,9 +22,9 @@ MLFLOW_PREFIXES = ("/api/3.0/mlflow", "/ajax-api/3.0/mlflow")
 def _publisher(settings: Settings, engine: Engine) -> tuple[Publisher, object | None]:
     """Celery over the broker when one is configured, else the in-process worker."""
     if settings.broker_url:
-        from workers.celery_app import CeleryPublisher, celery
+        from workers.celery_app import CeleryPublisher, make_celery
 
-        return CeleryPublisher(celery), None
+        return CeleryPublisher(make_celery(settings.broker_url)), None
     from workers.inprocess import InProcessPublisher
 
     worker = InProcessPublisher(TaskRunner(engine, settings)).start()
