@@ -75,12 +75,10 @@ def test_agreeing_proposals_are_promoted_by_a_celery_worker(committed, broker, w
             )
             assert response.status_code == 200, response.text
 
-        def promoted() -> bool:
+        def settled() -> bool:
             with Session(committed) as session:
-                return session.exec(select(Item.state)).one() == "promoted"
+                done = session.exec(select(OutboxMessage.completed_at)).all()
+                state = session.exec(select(Item.state)).one()
+            return state == "promoted" and len(done) == 3 and all(done)
 
-        wait_for(promoted)
-        with Session(committed) as session:
-            messages = session.exec(select(OutboxMessage)).all()
-        assert len(messages) == 3
-        assert all(m.published_at and m.completed_at for m in messages)
+        wait_for(settled)
