@@ -102,21 +102,36 @@ def median_kernel(values: np.ndarray, weights: np.ndarray, tolerance: float) -> 
     return Kernel(median, present & close, np.zeros(len(values), dtype=bool))
 
 
-def encode_votes(spec: LabelSchemaSpec, column_values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
+def encode_votes(
+    spec: LabelSchemaSpec, column_values: np.ndarray, *, validated: bool = False
+) -> tuple[np.ndarray, list[Any]]:
     """Object grid (None = missing) to codes in tie-break order: declared options, then JSON."""
     present = np.array([v is not None for v in column_values.ravel()]).reshape(column_values.shape)
-    canonical = [spec.validate(v) for v in column_values[present]]
-    keys = [value_key(v) for v in canonical]
-    declared = [value_key(o) for o in spec.options or ()]
-    order = declared + sorted(set(keys) - set(declared))
-    label_of = {
-        **{value_key(o): o for o in spec.options or ()},
-        **dict(zip(keys, canonical, strict=True)),
-    }
-    index = {k: i for i, k in enumerate(order)}
+    cells = column_values[present].tolist()
+    canonical = cells if validated else [spec.validate(v) for v in cells]
     codes = np.full(column_values.shape, -1, dtype=np.int64)
-    codes[present] = [index[k] for k in keys]
+    options = list(spec.options or ())
+    tags, key_of = _tags(canonical)
+    declared = [value_key(o) for o in options]
+    order = declared + sorted(set(key_of.values()) - set(declared))
+    label_of = dict(zip(declared, options, strict=True))
+    for tag, value in zip(tags, canonical, strict=True):
+        label_of.setdefault(key_of[tag], value)
+    index = {k: i for i, k in enumerate(order)}
+    code_of = {tag: index[key] for tag, key in key_of.items()}
+    codes[present] = [code_of[t] for t in tags]
     return codes, [label_of[k] for k in order]
+
+
+def _tags(values: list[Any]) -> tuple[list[Any], dict[Any, str]]:
+    # Scalars are tagged with their type, so 1, 1.0 and True stay apart as they do in value_key,
+    # and only distinct tags are serialised; unhashable values are serialised one by one.
+    try:
+        tags: list[Any] = [(v.__class__, v) for v in values]
+        return tags, {t: value_key(t[1]) for t in dict.fromkeys(tags)}
+    except TypeError:
+        tags = [value_key(v) for v in values]
+        return tags, {t: t for t in dict.fromkeys(tags)}
 
 
 def finish(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import combinations
 from typing import Any
 
@@ -160,8 +161,15 @@ def _lookalike_reasons(texts: list[str]) -> list[str]:
     found: set[str] = set()
     distinct = sorted({features(t).normalised: t for t in texts}.values())
     for a, b in combinations(distinct, 2):
-        reason = mismatch_reason(a, b)
-        look_alike = char_ratio(features(a).normalised, features(b).normalised)
-        if reason and look_alike >= LOOKALIKE:
+        reason = _lookalike_reason(a, b)
+        if reason:
             found.add(reason)
     return sorted(found)
+
+
+@lru_cache(maxsize=65536)
+def _lookalike_reason(a: str, b: str) -> str | None:
+    reason = mismatch_reason(a, b)
+    if reason and char_ratio(features(a).normalised, features(b).normalised) >= LOOKALIKE:
+        return reason
+    return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from workflow.consensus.errors import SchemaConfigError
@@ -135,9 +136,18 @@ class LabelSchemaSpec:
         """True for list types (categorical_list, text_list)."""
         return self.value_type in LIST_TYPES
 
+    @cached_property
+    def _by_name(self) -> dict[str, LabelSchemaSpec]:
+        return {f.name: f for f in self.fields}
+
+    @cached_property
+    def option_lookup(self) -> dict[tuple[type, Any], Any]:
+        """Declared options keyed by (type, value), so True and 1 stay distinct."""
+        return {(type(o), o): o for o in self.options or ()}
+
     def subfield(self, name: str) -> LabelSchemaSpec | None:
         """The declared sub-field spec called `name`, if any."""
-        return next((f for f in self.fields if f.name == name), None)
+        return self._by_name.get(name)
 
     def is_required(self, name: str) -> bool:
         """Whether a top-level field must agree for the whole item to be accepted."""

@@ -10,6 +10,7 @@ from workflow.consensus.errors import ValueMismatchError
 from workflow.consensus.schema import LabelSchemaSpec, ValueType
 from workflow.consensus.text import normalise_text
 
+_SCALARS = frozenset({str, int, float, bool})
 _PASS = {"pass": True, "yes": True, "true": True, "fail": False, "no": False, "false": False}
 
 
@@ -20,13 +21,21 @@ def value_key(value: Any) -> str:
 
 def canonical_value(spec: LabelSchemaSpec, value: Any, path: str = "", root: str = "") -> Any:
     """Return `value` in canonical form for `spec`; raise ValueMismatchError if it does not fit."""
-
+    kind, cls = spec.value_type, value.__class__
+    # Values already in canonical form are the common case when a schema is re-evaluated.
+    if (kind is ValueType.TEXT and cls is str) or (kind is ValueType.PASS_FAIL and cls is bool):
+        return value
+    if kind is ValueType.NUMERIC and (cls is int or cls is float) and _in_range(spec, value):
+        return value
+    if kind is ValueType.CATEGORICAL and cls in _SCALARS and spec.options is not None:
+        hit = spec.option_lookup.get((cls, value))
+        if hit is not None:
+            return hit
     root = root or spec.name
 
     def fail(message: str) -> ValueMismatchError:
         return ValueMismatchError(root, path, message)
 
-    kind = spec.value_type
     if kind is ValueType.PASS_FAIL:
         return _pass_fail(value, fail)
     if kind is ValueType.CATEGORICAL:
@@ -42,6 +51,14 @@ def canonical_value(spec: LabelSchemaSpec, value: Any, path: str = "", root: str
     return _structured(spec, value, path, root, fail)
 
 
+def _in_range(spec: LabelSchemaSpec, value: float) -> bool:
+    return (
+        math.isfinite(value)
+        and (spec.min_value is None or value >= spec.min_value)
+        and (spec.max_value is None or value <= spec.max_value)
+    )
+
+
 def _pass_fail(value: Any, fail: Any) -> bool:
     if isinstance(value, bool):
         return value
@@ -55,7 +72,8 @@ def _category(spec: LabelSchemaSpec, value: Any, fail: Any) -> Any:
         raise fail("categories must be finite")
     if spec.options is None:
         # Without declared options any JSON value is a category, compared exactly.
-        _check_json(value, fail("expected a JSON value"))
+        if not _is_json(value):
+            raise fail("expected a JSON value")
         return value
     if not isinstance(value, str | int | float | bool):
         raise fail(f"expected a category, got {type(value).__name__}")
@@ -110,7 +128,8 @@ def _structured(spec: LabelSchemaSpec, value: Any, path: str, root: str, fail: A
         sub = spec.subfield(key)
         where = f"{path}.{key}" if path else key
         if sub is None:
-            _check_json(value[key], ValueMismatchError(root, where, "not JSON-shaped"))
+            if not _is_json(value[key]):
+                raise ValueMismatchError(root, where, "not JSON-shaped")
             out[key] = value[key]
         else:
             out[key] = canonical_value(sub, value[key], where, root)
@@ -138,19 +157,13 @@ def _keyed_list(
     return sorted(out, key=lambda e: value_key(e[spec.list_key]))
 
 
-def _check_json(value: Any, error: ValueMismatchError) -> None:
+def _is_json(value: Any) -> bool:
     if value is None or isinstance(value, str | bool | int):
-        return
+        return True
     if isinstance(value, float):
-        if not math.isfinite(value):
-            raise error
-        return
+        return math.isfinite(value)
     if isinstance(value, list | tuple):
-        for item in value:
-            _check_json(item, error)
-        return
-    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
-        for item in value.values():
-            _check_json(item, error)
-        return
-    raise error
+        return all(_is_json(item) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_json(v) for k, v in value.items())
+    return False
