@@ -25,7 +25,8 @@ def rfc3339(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def _expectation_value(expectation: ExpectationIn) -> Any:
+def expectation_value(expectation: ExpectationIn) -> Any:
+    """The value of a wire expectation: `value` as it is, or `serialized_value` decoded."""
     if expectation.serialized_value is not None:
         serialized = expectation.serialized_value
         if serialized.serialization_format != JSON_FORMAT:
@@ -44,7 +45,7 @@ def _kind_and_value(assessment: AssessmentIn) -> tuple[Kind, Any, dict[str, Any]
     if (assessment.expectation is None) == (assessment.feedback is None):
         raise InvalidInput("exactly one of expectation or feedback must be given")
     if assessment.expectation is not None:
-        value = _expectation_value(assessment.expectation)
+        value = expectation_value(assessment.expectation)
         if value is None:
             raise InvalidInput("an expectation needs a value")
         return Kind.EXPECTATION, value, None
@@ -119,8 +120,8 @@ def to_changes(body: UpdateAssessmentIn) -> AssessmentChanges:
     )
 
 
-def _expectation_json(value: Any) -> dict[str, Any]:
-    # As MLflow's client writes it: scalars in `value`, everything else serialised to JSON text.
+def expectation_json(value: Any) -> dict[str, Any]:
+    """As MLflow's client writes it: scalars in `value`, the rest serialised to JSON text."""
     if isinstance(value, bool | int | float | str):
         return {"value": value}
     return {"serialized_value": {"serialization_format": JSON_FORMAT, "value": json.dumps(value)}}
@@ -141,7 +142,7 @@ def assessment_json(view: AssessmentView) -> dict[str, Any]:
     if view.span_id:
         body["span_id"] = view.span_id
     if view.kind is Kind.EXPECTATION:
-        body["expectation"] = _expectation_json(view.value)
+        body["expectation"] = expectation_json(view.value)
     else:
         feedback: dict[str, Any] = {"value": view.value}
         if view.error:

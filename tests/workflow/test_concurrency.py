@@ -1,0 +1,53 @@
+"""Concurrent writers on a real database: the unique indexes and row locks keep the invariants."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlmodel import Session, func, select
+
+from tests.factories import LIMITS, human, trace_json
+from workflow import assessments, traces
+from workflow.db import unit_of_work
+from workflow.models import Assessment, Item, ProposalRevision, Role
+
+
+def register(engine) -> str:
+    payload = trace_json()
+    with unit_of_work(engine) as session:
+        traces.register_traces(session, payloads=[payload], actor="test")
+    return payload["info"]["trace_id"]
+
+
+def submit(engine, trace_id: str, annotator: str, value: str) -> str:
+    with unit_of_work(engine) as session:
+        view = assessments.log_assessment(
+            session,
+            trace_id=trace_id,
+            draft=human("expected_answer", value, annotator),
+            actor=annotator,
+            limits=LIMITS,
+        )
+    return view.assessment_id
+
+
+def test_one_annotator_racing_with_itself_keeps_one_proposal_and_every_revision(committed):
+    trace_id = register(committed)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        ids = list(pool.map(lambda i: submit(committed, trace_id, "a@x", f"v{i}"), range(20)))
+    assert len(set(ids)) == 1
+    with Session(committed) as session:
+        proposal = session.get(Assessment, ids[0])
+        revisions = session.exec(
+            select(ProposalRevision.revision).where(ProposalRevision.assessment_id == ids[0])
+        ).all()
+    assert sorted(revisions) == list(range(1, 21))
+    assert proposal.revision == 20
+
+
+def test_many_annotators_at_once_share_one_item(committed):
+    trace_id = register(committed)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda i: submit(committed, trace_id, f"ann{i}@x", "Paris"), range(16)))
+    with Session(committed) as session:
+        items = session.exec(select(func.count()).select_from(Item)).one()
+        live = session.exec(select(func.count()).where(Assessment.role == Role.PROPOSAL)).one()
+    assert (items, live) == (1, 16)
