@@ -14,7 +14,6 @@ from workers.relay import Relay
 from workflow.db import make_engine
 from workflow.outbox import Publisher
 from workflow.settings import Settings, get_settings
-from workflow.values import ValueLimits
 
 MLFLOW_PREFIXES = ("/api/3.0/mlflow", "/ajax-api/3.0/mlflow")
 
@@ -50,14 +49,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app = FastAPI(title="Quorum", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = engine
-    app.state.limits = ValueLimits(
-        max_value_bytes=settings.max_value_bytes,
-        max_value_depth=settings.max_value_depth,
-        max_metadata_entries=settings.max_metadata_entries,
-        max_metadata_value_chars=settings.max_metadata_value_chars,
-        max_name_chars=settings.max_name_chars,
-        max_rationale_chars=settings.max_rationale_chars,
-    )
+    app.state.limits = settings.value_limits()
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     errors.install(app)
     for prefix in MLFLOW_PREFIXES:

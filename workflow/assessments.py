@@ -123,29 +123,10 @@ def log_assessment(
     if role is Role.PROPOSAL:
         row = proposals.submit(session, trace_id=trace_id, draft=draft, actor=actor)
     else:
-        row = Assessment(
-            trace_id=trace_id,
-            span_id=draft.span_id or "",
-            name=draft.name,
-            kind=draft.kind,
-            role=role,
-            source_type=draft.source_type,
-            source_id=draft.source_id,
-            value=draft.value,
-            error=draft.error,
-            rationale=draft.rationale,
-            meta=draft.metadata,
-            overrides=draft.overrides,
-        )
-        if draft.assessment_id:
-            row.assessment_id = draft.assessment_id
+        row = Assessment.from_draft(trace_id, draft, role)
         session.add(row)
-        audit.record(
-            session,
-            actor=actor,
-            action=f"{role}.create",
-            subject_type="assessment",
-            subject_id=row.assessment_id,
+        audit.assessment_changed(
+            session, actor=actor, action=f"{role}.create", assessment_id=row.assessment_id
         )
     session.flush()
     return _view_one(session, row)
@@ -199,12 +180,8 @@ def update_assessment(
     else:
         _update_in_place(row, changes, metadata)
         session.add(row)
-        audit.record(
-            session,
-            actor=actor,
-            action=f"{row.role}.update",
-            subject_type="assessment",
-            subject_id=row.assessment_id,
+        audit.assessment_changed(
+            session, actor=actor, action=f"{row.role}.update", assessment_id=row.assessment_id
         )
     session.flush()
     return _view_one(session, row)
@@ -256,12 +233,8 @@ def delete_assessment(session: Session, *, trace_id: str, assessment_id: str, ac
     else:
         row.deleted_at = utcnow()
         session.add(row)
-        audit.record(
-            session,
-            actor=actor,
-            action=f"{row.role}.delete",
-            subject_type="assessment",
-            subject_id=row.assessment_id,
+        audit.assessment_changed(
+            session, actor=actor, action=f"{row.role}.delete", assessment_id=row.assessment_id
         )
     for restored in _overridden(session, row):
         restored.valid = True

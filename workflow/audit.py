@@ -20,3 +20,17 @@ def record(
             details=details,
         )
     )
+
+
+def assessment_changed(
+    session: Session, *, actor: str, action: str, assessment_id: str, **details: Any
+) -> None:
+    """Append the audit entry of a change to one assessment."""
+    record(
+        session,
+        actor=actor,
+        action=action,
+        subject_type="assessment",
+        subject_id=assessment_id,
+        **details,
+    )

@@ -90,12 +90,11 @@ def promote(session: Session, *, item: Item, decision: Decision, actor: str) -> 
     )
     session.add(canonical)
     session.flush()
-    audit.record(
+    audit.assessment_changed(
         session,
         actor=actor,
         action="canonical.promote",
-        subject_type="assessment",
-        subject_id=canonical.assessment_id,
+        assessment_id=canonical.assessment_id,
         item_id=item.id,
         decision_id=decision.id,
         overrides=canonical.overrides,

@@ -5,7 +5,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from workflow import audit, outbox
-from workflow.entities import AssessmentDraft, Kind
+from workflow.entities import AssessmentDraft
 from workflow.errors import AlreadyExists, NotFound
 from workflow.items import item_for, lock_item
 from workflow.models import Assessment, Item, ProposalRevision, Role
@@ -51,12 +51,11 @@ def _changed(session: Session, item: Item, proposal: Assessment, action: str, ac
     """What every proposal change owes: a revision or audit row, and an evaluation of its item."""
     assert item.id is not None
     outbox.enqueue(session, outbox.EVALUATE_ITEM, item_id=item.id)
-    audit.record(
+    audit.assessment_changed(
         session,
         actor=actor,
         action=action,
-        subject_type="assessment",
-        subject_id=proposal.assessment_id,
+        assessment_id=proposal.assessment_id,
         item_id=item.id,
         revision=proposal.revision,
     )
@@ -78,22 +77,7 @@ def submit(session: Session, *, trace_id: str, draft: AssessmentDraft, actor: st
         )
     if draft.assessment_id and session.get(Assessment, draft.assessment_id) is not None:
         raise AlreadyExists(f"assessment {draft.assessment_id} already exists")
-    proposal = Assessment(
-        trace_id=trace_id,
-        span_id=draft.span_id or "",
-        name=draft.name,
-        kind=Kind.EXPECTATION,
-        role=Role.PROPOSAL,
-        source_type=draft.source_type,
-        source_id=draft.source_id,
-        value=draft.value,
-        rationale=draft.rationale,
-        meta=draft.metadata,
-        overrides=draft.overrides,
-        item_id=item.id,
-    )
-    if draft.assessment_id:
-        proposal.assessment_id = draft.assessment_id
+    proposal = Assessment.from_draft(trace_id, draft, Role.PROPOSAL, item_id=item.id)
     session.add(proposal)
     _add_revision(session, proposal, actor=actor)
     _changed(session, item, proposal, "proposal.submit", actor)

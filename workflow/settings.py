@@ -1,12 +1,16 @@
 """Quorum's settings: one pydantic-settings class read from QUORUM_* environment variables."""
 
+from dataclasses import fields
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from workflow.values import ValueLimits
+
 _DEV_SECRET = "dev-only-insecure-secret"
+_LIMITS = ValueLimits()
 
 
 class Settings(BaseSettings):
@@ -22,19 +26,24 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 5000
 
-    # Input limits, documented in the README; each refusal is a 400, never a 500.
+    # Input limits, documented in the README; each refusal is a 4xx, never a 500. The value
+    # limits' defaults live in ValueLimits, the one place the domain reads them from.
     max_request_bytes: int = 2 * 1024 * 1024
-    max_value_bytes: int = 64 * 1024
-    max_value_depth: int = 16
-    max_metadata_entries: int = 64
-    max_metadata_value_chars: int = 4096
-    max_name_chars: int = 256
-    max_rationale_chars: int = 16 * 1024
+    max_value_bytes: int = _LIMITS.max_value_bytes
+    max_value_depth: int = _LIMITS.max_value_depth
+    max_metadata_entries: int = _LIMITS.max_metadata_entries
+    max_metadata_value_chars: int = _LIMITS.max_metadata_value_chars
+    max_name_chars: int = _LIMITS.max_name_chars
+    max_rationale_chars: int = _LIMITS.max_rationale_chars
     max_page_size: int = 500
 
     # Distinct annotators an item needs before it is evaluated, when neither
     # a campaign nor a label schema says otherwise.
     default_overlap: int = Field(3, ge=1)
+
+    def value_limits(self) -> ValueLimits:
+        """The value limits as the domain takes them."""
+        return ValueLimits(**{f.name: getattr(self, f.name) for f in fields(ValueLimits)})
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> "Settings":

@@ -4,11 +4,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, Index, String, text
+from sqlalchemy import Column, Index, String
 from sqlmodel import Field, SQLModel
 
+from workflow.entities import AssessmentDraft
 from workflow.ids import new_assessment_id
-from workflow.models.base import json_column, time_column, utcnow
+from workflow.models.base import json_column, partial_unique, time_column, utcnow
 
 
 class Role(StrEnum):
@@ -25,22 +26,18 @@ class Assessment(SQLModel, table=True):
 
     __tablename__ = "assessments"
     __table_args__ = (
-        Index(
+        partial_unique(
             "uq_assessments_live_proposal",
             "item_id",
             "source_id",
-            unique=True,
-            sqlite_where=text("role = 'proposal' AND deleted_at IS NULL"),
-            postgresql_where=text("role = 'proposal' AND deleted_at IS NULL"),
+            where="role = 'proposal' AND deleted_at IS NULL",
         ),
-        Index(
+        partial_unique(
             "uq_assessments_valid_canonical",
             "trace_id",
             "span_id",
             "name",
-            unique=True,
-            sqlite_where=text("role = 'canonical' AND valid AND deleted_at IS NULL"),
-            postgresql_where=text("role = 'canonical' AND valid AND deleted_at IS NULL"),
+            where="role = 'canonical' AND valid AND deleted_at IS NULL",
         ),
         Index("ix_assessments_trace", "trace_id", "created_at"),
     )
@@ -68,6 +65,30 @@ class Assessment(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=time_column(now=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=time_column(now=True))
     deleted_at: datetime | None = Field(default=None, sa_column=time_column(nullable=True))
+
+    @classmethod
+    def from_draft(
+        cls, trace_id: str, draft: AssessmentDraft, role: Role, *, item_id: int | None = None
+    ) -> "Assessment":
+        """A new row for a checked draft; the caller's id is kept when it gave one."""
+        row = cls(
+            trace_id=trace_id,
+            span_id=draft.span_id or "",
+            name=draft.name,
+            kind=draft.kind,
+            role=role,
+            source_type=draft.source_type,
+            source_id=draft.source_id,
+            value=draft.value,
+            error=draft.error,
+            rationale=draft.rationale,
+            meta=draft.metadata,
+            overrides=draft.overrides,
+            item_id=item_id,
+        )
+        if draft.assessment_id:
+            row.assessment_id = draft.assessment_id
+        return row
 
 
 class ProposalRevision(SQLModel, table=True):

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime
+from sqlalchemy import JSON, Column, DateTime, Index, text
 from sqlalchemy.dialects.postgresql import JSONB
 
 # JSONB on PostgreSQL (indexable, compact), plain JSON text on SQLite.
@@ -29,4 +29,11 @@ def time_column(*, nullable: bool = False, index: bool = False, now: bool = Fals
     """A timezone-aware timestamp column; `now` makes core inserts default it to the clock too."""
     return Column(
         DateTime(timezone=True), nullable=nullable, index=index, default=utcnow if now else None
+    )
+
+
+def partial_unique(name: str, *columns: str, where: str) -> Index:
+    """A unique index over the rows matching `where`, on PostgreSQL and SQLite alike."""
+    return Index(
+        name, *columns, unique=True, sqlite_where=text(where), postgresql_where=text(where)
     )

@@ -3,10 +3,10 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, text
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-from workflow.models.base import json_column, time_column, utcnow
+from workflow.models.base import json_column, partial_unique, time_column, utcnow
 from workflow.states import ItemState
 
 
@@ -17,24 +17,14 @@ class Item(SQLModel, table=True):
     __table_args__ = (
         # One item per (trace, span, name) outside campaigns, and one per campaign inside them;
         # partial indexes because NULL campaign ids would never collide in a plain one.
-        Index(
-            "uq_items_free",
-            "trace_id",
-            "span_id",
-            "name",
-            unique=True,
-            sqlite_where=text("campaign_id IS NULL"),
-            postgresql_where=text("campaign_id IS NULL"),
-        ),
-        Index(
+        partial_unique("uq_items_free", "trace_id", "span_id", "name", where="campaign_id IS NULL"),
+        partial_unique(
             "uq_items_campaign",
             "campaign_id",
             "trace_id",
             "span_id",
             "name",
-            unique=True,
-            sqlite_where=text("campaign_id IS NOT NULL"),
-            postgresql_where=text("campaign_id IS NOT NULL"),
+            where="campaign_id IS NOT NULL",
         ),
         Index("ix_items_state_changed", "state", "state_changed_at"),
     )
