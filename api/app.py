@@ -11,8 +11,8 @@ from api.limits import BodySizeLimit
 from api.mlflow.routes import router as mlflow_router
 from workers.handlers import TaskRunner
 from workers.relay import Relay
-from workflow.db import make_engine
-from workflow.outbox import Publisher
+from workflow.db import make_engine, unit_of_work
+from workflow.outbox import Publisher, requeue_unfinished
 from workflow.settings import Settings, get_settings
 
 MLFLOW_PREFIXES = ("/api/3.0/mlflow", "/ajax-api/3.0/mlflow")
@@ -26,6 +26,8 @@ def _publisher(settings: Settings, engine: Engine) -> tuple[Publisher, object | 
         return CeleryPublisher(make_celery(settings.broker_url)), None
     from workers.inprocess import InProcessPublisher
 
+    with unit_of_work(engine) as session:
+        requeue_unfinished(session)
     worker = InProcessPublisher(TaskRunner(engine, settings)).start()
     return worker, worker
 

@@ -46,6 +46,21 @@ def mark_published(session: Session, message_ids: Sequence[int]) -> None:
         )
 
 
+def requeue_unfinished(session: Session) -> int:
+    """Mark published-but-unfinished messages unpublished again, so the relay sends them anew.
+
+    Only for the embedded worker at start-up: its queue lived in the process that stopped, so
+    whatever it held is gone. With a broker, redelivery is the broker's and the reconciler's job.
+    """
+    result = session.exec(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.completed_at).is_(None))
+        .where(col(OutboxMessage.published_at).is_not(None))
+        .values(published_at=None)
+    )
+    return result.rowcount
+
+
 def mark_completed(session: Session, message_id: int) -> bool:
     """Record that a task finished its message; False if it was already done (a redelivery)."""
     result = session.exec(
