@@ -50,6 +50,8 @@ def test_round_trip_through_json_is_lossless():
         ({"name": "x", "value_type": "text", "reliability_min_history": 0}, ">= 1"),
         ({"name": "x", "value_type": "text", "list_key": "id"}, "structured only"),
         ({"name": "x", "value_type": "text", "colour": "red"}, "unknown label schema keys"),
+        ({"name": "x", "value_type": "categorical", "options": ["a"], "ordered": "yes"}, "ordered"),
+        ({"name": "x", "value_type": "structured", "required_fields": "ab"}, "list of names"),
         ({"name": "x", "value_type": "structured", "fields": "a"}, "list of label schemas"),
         (
             {

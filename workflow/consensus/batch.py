@@ -13,7 +13,7 @@ from workflow.consensus.engine import MIN_WEIGHT, evaluate_item
 from workflow.consensus.errors import ConsensusError, ValueMismatchError
 from workflow.consensus.rules import EPS, WEIGHT_DIGITS
 from workflow.consensus.schema import LabelSchemaSpec, ValueType
-from workflow.consensus.values import value_key
+from workflow.consensus.values import value_key, value_tags
 
 OUTCOMES = (Outcome.AGREED, Outcome.DISPUTED, Outcome.INSUFFICIENT)
 AGREED, DISPUTED, INSUFFICIENT = 0, 1, 2
@@ -111,7 +111,7 @@ def encode_votes(
     canonical = cells if validated else [spec.validate(v) for v in cells]
     codes = np.full(column_values.shape, -1, dtype=np.int64)
     options = list(spec.options or ())
-    tags, key_of = _tags(canonical)
+    tags, key_of = value_tags(canonical)
     declared = [value_key(o) for o in options]
     order = declared + sorted(set(key_of.values()) - set(declared))
     label_of = dict(zip(declared, options, strict=True))
@@ -121,17 +121,6 @@ def encode_votes(
     code_of = {tag: index[key] for tag, key in key_of.items()}
     codes[present] = [code_of[t] for t in tags]
     return codes, [label_of[k] for k in order]
-
-
-def _tags(values: list[Any]) -> tuple[list[Any], dict[Any, str]]:
-    # Scalars are tagged with their type, so 1, 1.0 and True stay apart as they do in value_key,
-    # and only distinct tags are serialised; unhashable values are serialised one by one.
-    try:
-        tags: list[Any] = [(v.__class__, v) for v in values]
-        return tags, {t: value_key(t[1]) for t in dict.fromkeys(tags)}
-    except TypeError:
-        tags = [value_key(v) for v in values]
-        return tags, {t: t for t in dict.fromkeys(tags)}
 
 
 def finish(

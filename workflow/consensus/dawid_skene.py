@@ -12,7 +12,7 @@ from workflow.consensus.decision import AnnotatorReliability, ProposalInput
 from workflow.consensus.errors import ConsensusError
 from workflow.consensus.rules import option_order
 from workflow.consensus.schema import LabelSchemaSpec, ValueType
-from workflow.consensus.values import value_key
+from workflow.consensus.values import value_key, value_tags
 
 # Pseudo-observations of the pooled annotator added to every confusion row: an annotator with a
 # handful of items looks like the average annotator, one with hundreds looks like itself.
@@ -81,17 +81,19 @@ def dawid_skene(
         for p in items[item]
     ]
     annotators = tuple(sorted({a for _, a, _ in obs}))
-    found = {value_key(v): v for _, _, v in obs}
+    tags, key_of = value_tags([v for _, _, v in obs])
+    found = {key_of[t]: v for t, (_, _, v) in zip(tags, obs, strict=True)}
     declared = {value_key(v): v for v in (spec.options or ())}
     order = option_order(spec)
     classes = tuple(sorted({**declared, **found}.values(), key=order))
     if not obs or len(classes) < 2:
         raise ConsensusError("Dawid-Skene needs observations of at least two classes")
     class_index = {value_key(c): k for k, c in enumerate(classes)}
+    label_of = {t: class_index[k] for t, k in key_of.items()}
     who = {a: j for j, a in enumerate(annotators)}
     i_obs = np.array([o[0] for o in obs])
     j_obs = np.array([who[o[1]] for o in obs])
-    l_obs = np.array([class_index[value_key(o[2])] for o in obs])
+    l_obs = np.array([label_of[t] for t in tags])
     shape = (len(item_ids), len(annotators), len(classes))
     posteriors = _majority_shares(i_obs, l_obs, shape)
     iterations, converged = 0, False

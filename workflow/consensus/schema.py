@@ -72,6 +72,8 @@ class LabelSchemaSpec:
         self._check_structure()
 
     def _check_options(self) -> None:
+        if not isinstance(self.ordered, bool):
+            raise SchemaConfigError(f"{self.name}: ordered must be true or false")
         if self.options is None:
             if self.ordered:
                 raise SchemaConfigError(f"{self.name}: ordered=True needs options")
@@ -121,6 +123,8 @@ class LabelSchemaSpec:
             raise SchemaConfigError(f"{self.name}: field names must be distinct")
         object.__setattr__(self, "fields", specs)
         if self.required_fields is not None:
+            if not isinstance(self.required_fields, list | tuple):
+                raise SchemaConfigError(f"{self.name}: required_fields must be a list of names")
             req = tuple(self.required_fields)
             if any(not isinstance(r, str) for r in req):
                 raise SchemaConfigError(f"{self.name}: required_fields must be strings")

@@ -19,6 +19,20 @@ def value_key(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def value_tags(values: list[Any]) -> tuple[list[Any], dict[Any, str]]:
+    """A hashable tag per value and each distinct tag's value_key, serialising each tag once.
+
+    Scalars are tagged with their type, so 1, 1.0 and True stay apart as they do in value_key;
+    unhashable values (lists, objects) fall back to their value_key as the tag.
+    """
+    try:
+        tags: list[Any] = [(v.__class__, v) for v in values]
+        return tags, {t: value_key(t[1]) for t in dict.fromkeys(tags)}
+    except TypeError:
+        tags = [value_key(v) for v in values]
+        return tags, {t: t for t in dict.fromkeys(tags)}
+
+
 def canonical_value(spec: LabelSchemaSpec, value: Any, path: str = "", root: str = "") -> Any:
     """Return `value` in canonical form for `spec`; raise ValueMismatchError if it does not fit."""
     kind, cls = spec.value_type, value.__class__
