@@ -11,7 +11,8 @@ from workflow.consensus.errors import ConsensusError
 from workflow.consensus.infer import infer_spec
 from workflow.consensus.schema import LabelSchemaSpec
 from workflow.items import lock_item, transition
-from workflow.models import Assessment, Decision, Item, LabelSchema, Role
+from workflow.label_schemas import schema_of
+from workflow.models import Assessment, Decision, Item, Role
 from workflow.states import ItemEvent, ItemState
 
 # States an item has left collection for; a changed proposal set sends it back (reopen).
@@ -53,7 +54,7 @@ def _last_decision(session: Session, item_id: int) -> Decision | None:
 
 
 def _spec(session: Session, item: Item, values: list[Any]) -> tuple[LabelSchemaSpec, int | None]:
-    schema = session.get(LabelSchema, item.schema_id) if item.schema_id else None
+    schema = schema_of(session, item)
     if schema is None:
         return infer_spec(item.name, values), None
     return LabelSchemaSpec.from_dict(schema.spec), schema.overlap

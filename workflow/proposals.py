@@ -8,6 +8,7 @@ from workflow import audit, outbox
 from workflow.entities import AssessmentDraft
 from workflow.errors import AlreadyExists, NotFound
 from workflow.items import item_for, lock_item
+from workflow.label_schemas import check_fits
 from workflow.models import Assessment, Item, ProposalRevision, Role
 from workflow.models.base import utcnow
 
@@ -48,7 +49,7 @@ def _lock_for_change(session: Session, proposal: Assessment) -> Item:
 
 
 def _changed(session: Session, item: Item, proposal: Assessment, action: str, actor: str) -> None:
-    """What every proposal change owes: a revision or audit row, and an evaluation of its item."""
+    """What every proposal change owes: an audit entry and an evaluation of its item."""
     assert item.id is not None
     outbox.enqueue(session, outbox.EVALUATE_ITEM, item_id=item.id)
     audit.assessment_changed(
@@ -75,8 +76,7 @@ def submit(session: Session, *, trace_id: str, draft: AssessmentDraft, actor: st
             rationale=draft.rationale,
             metadata=draft.metadata,
         )
-    if draft.assessment_id and session.get(Assessment, draft.assessment_id) is not None:
-        raise AlreadyExists(f"assessment {draft.assessment_id} already exists")
+    check_fits(session, item, draft.value)
     proposal = Assessment.from_draft(trace_id, draft, Role.PROPOSAL, item_id=item.id)
     session.add(proposal)
     _add_revision(session, proposal, actor=actor)
@@ -95,6 +95,7 @@ def edit(
 ) -> Assessment:
     """A new revision of a live proposal; its id stays, the old version stays in history."""
     item = _lock_for_change(session, proposal)
+    check_fits(session, item, value)
     proposal.value = value
     if rationale is not None:
         proposal.rationale = rationale

@@ -5,7 +5,8 @@ from sqlmodel import Session, col, select
 
 from tests.factories import LIMITS, human, trace_json
 from workflow import assessments, pipeline, traces
-from workflow.models import Assessment, Decision, Item, Role
+from workflow.errors import InvalidInput
+from workflow.models import Assessment, Decision, Item, LabelSchema, Role
 
 
 @pytest.fixture
@@ -93,3 +94,28 @@ def test_a_late_edit_reopens_and_a_new_canonical_overrides_the_old(session, trac
         "Lyon",
     )
     assert session.get(Item, item_id).version > 0
+
+
+def test_a_label_schema_refuses_values_it_does_not_accept_and_sets_the_quota(session, trace_id):
+    spec = {"name": "verdict", "value_type": "categorical", "options": ["yes", "no"]}
+    session.add(LabelSchema(name="verdict", value_type="categorical", spec=spec, overlap=2))
+    session.flush()
+    with pytest.raises(InvalidInput, match="does not fit label schema"):
+        assessments.log_assessment(
+            session,
+            trace_id=trace_id,
+            draft=human("verdict", "maybe", "a@x"),
+            actor="a@x",
+            limits=LIMITS,
+        )
+    assert session.exec(select(Assessment)).all() == []
+    for annotator in ("a@x", "b@x"):
+        view = assessments.log_assessment(
+            session,
+            trace_id=trace_id,
+            draft=human("verdict", "yes", annotator),
+            actor=annotator,
+            limits=LIMITS,
+        )
+    item_id = session.get(Assessment, view.assessment_id).item_id
+    assert pipeline.evaluate(session, item_id=item_id) == "promoted"
