@@ -4,6 +4,7 @@ Pure: the standard library and numpy only, so workers, the API and notebooks sha
 """
 
 from workflow.consensus.alpha import AlphaResult, alpha
+from workflow.consensus.batch import BatchResult, evaluate_batch
 from workflow.consensus.dataset import annotator_kappa, level_for, schema_alpha
 from workflow.consensus.dawid_skene import DawidSkeneResult, dawid_skene
 from workflow.consensus.decision import (
@@ -24,6 +25,7 @@ from workflow.consensus.schema import LabelSchemaSpec, ListMode, ValueType
 __all__ = [
     "AlphaResult",
     "AnnotatorReliability",
+    "BatchResult",
     "ConsensusError",
     "DawidSkeneResult",
     "FieldDecision",
@@ -43,6 +45,7 @@ __all__ = [
     "cohen_kappa",
     "dawid_skene",
     "decide",
+    "evaluate_batch",
     "evaluate_item",
     "fleiss_kappa",
     "infer_spec",

@@ -164,6 +164,7 @@ def evaluate_batch(
     if kind is ValueType.NUMERIC:
         return _numbers(spec, rows, names, reliability, min_proposals)
     if kind is ValueType.STRUCTURED:
+        # The structured batch builds on this module's kernels, so it can only be imported late.
         from workflow.consensus.batch_structured import evaluate_structured_batch
 
         return evaluate_structured_batch(spec, rows, names, reliability, min_proposals)
