@@ -4,8 +4,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from workflow.consensus.errors import ConsensusError
-from workflow.consensus.schema import LabelSchemaSpec
+from workflow.consensus import ConsensusError, LabelSchemaSpec
 from workflow.errors import InvalidInput
 from workflow.models import Item, LabelSchema
 
