@@ -9,27 +9,12 @@ from sqlalchemy import Engine
 from api import errors, health, pages, traces_routes
 from api.limits import BodySizeLimit
 from api.mlflow.routes import router as mlflow_router
-from workers.handlers import TaskRunner
+from workers.embedded import Embedded
 from workers.relay import Relay
-from workflow.db import make_engine, unit_of_work
-from workflow.outbox import Publisher, requeue_unfinished
+from workflow.db import make_engine
 from workflow.settings import Settings, get_settings
 
 MLFLOW_PREFIXES = ("/api/3.0/mlflow", "/ajax-api/3.0/mlflow")
-
-
-def _publisher(settings: Settings, engine: Engine) -> tuple[Publisher, object | None]:
-    """Celery over the broker when one is configured, else the in-process worker."""
-    if settings.broker_url:
-        from workers.celery_app import CeleryPublisher, make_celery
-
-        return CeleryPublisher(make_celery(settings.broker_url)), None
-    from workers.inprocess import InProcessPublisher
-
-    with unit_of_work(engine) as session:
-        requeue_unfinished(session)
-    worker = InProcessPublisher(TaskRunner(engine, settings)).start()
-    return worker, worker
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
@@ -39,14 +24,19 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        publisher, worker = _publisher(settings, engine)
-        app.state.relay = Relay(engine, publisher).start()
-        app.state.worker = worker
-        app.state.relay.kick()  # anything left from a previous run goes out now
+        if settings.broker_url:
+            from workers.celery_app import CeleryPublisher, make_celery
+
+            publisher = CeleryPublisher(make_celery(settings.broker_url, settings))
+            app.state.relay, app.state.embedded = Relay(engine, publisher).start(), None
+        else:
+            embedded = Embedded(engine, settings).start()
+            app.state.relay, app.state.embedded = embedded.relay, embedded
         yield
-        app.state.relay.stop()
-        if worker is not None:
-            worker.stop()
+        if app.state.embedded is not None:
+            app.state.embedded.stop()
+        else:
+            app.state.relay.stop()
 
     app = FastAPI(title="Quorum", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings

@@ -95,3 +95,36 @@ def feedback(name: str, value: Any, **fields: Any) -> AssessmentDraft:
         value=value,
         **fields,
     )
+
+
+def run_outbox(session, *, default_overlap: int = 3) -> list[str]:
+    """Run every pending outbox message in this session, follow-ups included: a worker in-line.
+
+    For service tests inside one rolled-back transaction; the real delivery path (relay,
+    broker, TaskRunner) has its own tests with real workers.
+    """
+    from sqlmodel import col, select
+
+    from workflow import outbox, pipeline, review
+    from workflow.models import OutboxMessage
+
+    handlers = {
+        outbox.EVALUATE_ITEM: lambda **ids: pipeline.evaluate(
+            session, default_overlap=default_overlap, **ids
+        ),
+        outbox.ROUTE_ITEM: lambda **ids: review.route(session, **ids),
+        outbox.RESOLVE_ITEM: lambda **ids: review.resolve(session, **ids),
+        outbox.PROMOTE_ITEM: lambda **ids: pipeline.promote(session, **ids),
+    }
+    ran = []
+    while True:
+        pending = session.exec(
+            select(OutboxMessage)
+            .where(col(OutboxMessage.completed_at).is_(None))
+            .order_by(col(OutboxMessage.id))
+        ).first()
+        if pending is None:
+            return ran
+        outbox.mark_completed(session, pending.id)
+        handlers[pending.task](**pending.payload)
+        ran.append(pending.task)

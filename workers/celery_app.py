@@ -8,13 +8,17 @@ from sqlalchemy.exc import OperationalError
 
 from workers.handlers import TaskRunner
 from workflow import outbox
-from workflow.db import make_engine
+from workflow.db import make_engine, unit_of_work
 from workflow.errors import Conflict
-from workflow.settings import get_settings
+from workflow.reconcile import reconcile
+from workflow.settings import Settings, get_settings
+
+RECONCILE = "quorum.reconcile"
 
 
-def make_celery(broker_url: str) -> Celery:
+def make_celery(broker_url: str, settings: Settings | None = None) -> Celery:
     """A Celery app configured for at-least-once delivery: a task runs to its end or again."""
+    settings = settings or get_settings()
     app = Celery("quorum", broker=broker_url)
     app.conf.update(
         task_acks_late=True,  # acknowledge after the task ran, not when it was received
@@ -22,49 +26,26 @@ def make_celery(broker_url: str) -> Celery:
         worker_prefetch_multiplier=1,
         task_serializer="json",
         accept_content=["json"],
-        result_backend=None,
         task_ignore_result=True,
-        task_time_limit=60,
-        task_soft_time_limit=50,
-        # Redis redelivers unacknowledged messages after this; it must exceed the time limit.
-        broker_transport_options={"visibility_timeout": 300},
-        task_publish_retry=True,
+        task_time_limit=settings.task_time_limit,
+        task_soft_time_limit=max(1, settings.task_time_limit - 5),
+        # Redis redelivers an unacknowledged message after this; it exceeds the time limit
+        # (Settings refuses anything else), so a slow task is never run twice at once.
+        broker_transport_options={"visibility_timeout": settings.visibility_timeout},
+        broker_connection_timeout=2,
         broker_connection_retry_on_startup=True,
+        task_publish_retry=True,
+        worker_cancel_long_running_tasks_on_connection_loss=True,
+        beat_schedule={
+            RECONCILE: {"task": RECONCILE, "schedule": settings.reconcile_interval},
+        },
     )
     return app
 
 
-celery = make_celery(get_settings().broker_url or "redis://127.0.0.1:6379/0")
+_settings = get_settings()
+celery = make_celery(_settings.broker_url or "redis://127.0.0.1:6379/0", _settings)
 _runner: TaskRunner | None = None
-
-
-def runner() -> TaskRunner:
-    """This process's task runner, built on first use (after fork, never before)."""
-    global _runner
-    if _runner is None:
-        settings = get_settings()
-        _runner = TaskRunner(make_engine(settings.database_url), settings)
-    return _runner
-
-
-@worker_process_init.connect
-def _fresh_pool_after_fork(**_kwargs: Any) -> None:
-    # Connections inherited from the parent must not be shared across processes.
-    global _runner
-    if _runner is not None:
-        _runner.engine.dispose(close=False)
-    _runner = None
-
-
-@celery.task(
-    name=outbox.EVALUATE_ITEM,
-    autoretry_for=(Conflict, OperationalError),  # lost a compare-and-set, or the database blinked
-    max_retries=5,
-    retry_backoff=True,
-)
-def evaluate_item(message_id: int, **payload: Any) -> bool:
-    """Thin: run the outbox message; the domain does the work."""
-    return runner().run(message_id, outbox.EVALUATE_ITEM, payload)
 
 
 class CeleryPublisher:
@@ -81,3 +62,60 @@ class CeleryPublisher:
             retry=True,
             retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2},
         )
+
+
+def runner() -> TaskRunner:
+    """This process's task runner, built on first use (after fork, never before)."""
+    global _runner
+    if _runner is None:
+        engine = make_engine(_settings.database_url, pool_size=2)
+        _runner = TaskRunner(engine, _settings)
+        publisher = CeleryPublisher(celery)
+
+        def publish_follow_ups() -> None:
+            with unit_of_work(engine) as session:
+                outbox.publish_pending(session, publisher)
+
+        _runner.after_commit = publish_follow_ups
+    return _runner
+
+
+@worker_process_init.connect
+def _fresh_pool_after_fork(**_kwargs: Any) -> None:
+    # Connections inherited from the parent must not be shared across processes.
+    global _runner
+    if _runner is not None:
+        _runner.engine.dispose(close=False)
+    _runner = None
+
+
+def _outbox_task(name: str) -> None:
+    @celery.task(
+        name=name,
+        # Lost a compare-and-set, or the database blinked: try again soon. Short waits only:
+        # long delays live in the database (the reconciler), never as ETAs in Redis.
+        autoretry_for=(Conflict, OperationalError),
+        max_retries=3,
+        retry_backoff=1,
+        retry_backoff_max=4,
+    )
+    def run(message_id: int, **payload: Any) -> bool:
+        return runner().run(message_id, name, payload)
+
+
+for _name in outbox.ITEM_TASKS:
+    _outbox_task(_name)
+
+
+@celery.task(name=RECONCILE)
+def reconcile_task() -> dict[str, int]:
+    """Beat's periodic pass; publishes what it re-queued before returning its report."""
+    work = runner()
+    with unit_of_work(work.engine, after_commit=work.after_commit) as session:
+        report = reconcile(
+            session,
+            redeliver_after=_settings.redeliver_after,
+            stuck_after=_settings.stuck_after,
+            max_attempts=_settings.max_attempts,
+        )
+    return report.to_dict()

@@ -1,14 +1,20 @@
 """Which domain function runs each outbox task, and how one message is run exactly once."""
 
+import logging
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlmodel import select
 
-from workflow import outbox, pipeline
+from workflow import outbox, pipeline, review
 from workflow.db import unit_of_work
+from workflow.models import OutboxMessage
+from workflow.models.base import utcnow
 from workflow.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 class TaskRunner:
@@ -16,21 +22,55 @@ class TaskRunner:
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self.engine = engine
+        self.max_attempts = settings.max_attempts
+        # Called after each task commits: publishes the follow-up work the task wrote.
+        self.after_commit: Callable[[], None] | None = None
         self.handlers: dict[str, Callable[..., Any]] = {
             outbox.EVALUATE_ITEM: partial(
                 pipeline.evaluate, default_overlap=settings.default_overlap
             ),
+            outbox.ROUTE_ITEM: review.route,
+            outbox.RESOLVE_ITEM: review.resolve,
+            outbox.PROMOTE_ITEM: pipeline.promote,
         }
 
-    def run(self, message_id: int, task: str, payload: dict[str, Any]) -> bool:
-        """Run one message; False when it had already been done (a redelivery).
+    def _admit(self, message_id: int) -> bool:
+        """Count this delivery; refuse it if the message is done, dead, or just died of it."""
+        with unit_of_work(self.engine) as session:
+            statement = select(OutboxMessage).where(OutboxMessage.id == message_id)
+            message = session.exec(statement.with_for_update()).first()
+            if message is None or message.completed_at or message.dead_at:
+                return False
+            message.attempts += 1
+            if message.attempts > self.max_attempts:
+                message.dead_at = utcnow()
+                message.last_error = f"dead-lettered after {self.max_attempts} deliveries"
+                log.error("outbox message %s (%s) dead-lettered", message_id, message.task)
+                return False
+            return True
 
-        The handler's changes and the "completed" mark commit in one transaction, so a crash
-        anywhere leaves both or neither: a redelivered message finds the mark and stops.
+    def run(self, message_id: int, task: str, payload: dict[str, Any]) -> bool:
+        """Run one message; False when it was already done, dead, or a duplicate delivery.
+
+        Deliveries are counted in their own transaction first, so one that crashes the worker
+        still counts towards the dead-letter limit. The handler's changes and the "completed"
+        mark then commit together: a redelivered message finds the mark and stops.
         """
         handler = self.handlers[task]
-        with unit_of_work(self.engine) as session:
-            if not outbox.mark_completed(session, message_id):
-                return False
-            handler(session, **payload)
+        if not self._admit(message_id):
+            return False
+        try:
+            with unit_of_work(self.engine, after_commit=self.after_commit) as session:
+                if not outbox.mark_completed(session, message_id):
+                    return False
+                handler(session, **payload)
+        except Exception as exc:
+            self._record_failure(message_id, exc)
+            raise
         return True
+
+    def _record_failure(self, message_id: int, exc: Exception) -> None:
+        with unit_of_work(self.engine) as session:
+            message = session.get(OutboxMessage, message_id)
+            if message is not None:
+                message.last_error = f"{type(exc).__name__}: {exc}"[:1000]

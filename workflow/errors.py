@@ -25,6 +25,12 @@ class AlreadyExists(QuorumError):
     code = "RESOURCE_ALREADY_EXISTS"
 
 
+class Forbidden(QuorumError):
+    """The caller may not do this (not on the item's committee, for instance)."""
+
+    code = "PERMISSION_DENIED"
+
+
 class Conflict(QuorumError):
     """The request clashes with the resource's current state."""
 

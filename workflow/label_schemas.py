@@ -4,7 +4,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from workflow.consensus import ConsensusError, LabelSchemaSpec
+from workflow.consensus import ConsensusError, LabelSchemaSpec, infer_spec
 from workflow.errors import InvalidInput
 from workflow.models import Item, LabelSchema
 
@@ -23,3 +23,11 @@ def check_fits(session: Session, item: Item, value: Any) -> None:
         LabelSchemaSpec.from_dict(schema.spec).validate(value)
     except ConsensusError as exc:
         raise InvalidInput(f"value does not fit label schema {schema.name!r}: {exc}") from None
+
+
+def spec_for(session: Session, item: Item, values: list[Any]) -> tuple[LabelSchemaSpec, int | None]:
+    """The item's spec and overlap: its schema's, or one inferred from the values proposed."""
+    schema = schema_of(session, item)
+    if schema is None:
+        return infer_spec(item.name, values), None
+    return LabelSchemaSpec.from_dict(schema.spec), schema.overlap

@@ -30,8 +30,11 @@ def unpublished(session: Session, *, limit: int = 500) -> Sequence[OutboxMessage
         .where(col(OutboxMessage.published_at).is_(None))
         .where(col(OutboxMessage.completed_at).is_(None))
         .where(OutboxMessage.available_at <= utcnow())
+        .where(col(OutboxMessage.dead_at).is_(None))
         .order_by(col(OutboxMessage.id))
         .limit(limit)
+        # Several relays (one per API process) share the table: each takes rows no other holds.
+        .with_for_update(skip_locked=True)
     )
     return session.exec(statement).all()
 
@@ -90,3 +93,7 @@ def publish_pending(session: Session, publisher: Publisher, *, limit: int = 500)
 
 # Task names: stable strings, so renaming a function never orphans queued messages.
 EVALUATE_ITEM = "quorum.item.evaluate"
+ROUTE_ITEM = "quorum.item.route"
+RESOLVE_ITEM = "quorum.item.resolve"
+PROMOTE_ITEM = "quorum.item.promote"
+ITEM_TASKS = (EVALUATE_ITEM, ROUTE_ITEM, RESOLVE_ITEM, PROMOTE_ITEM)

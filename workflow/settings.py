@@ -41,9 +41,27 @@ class Settings(BaseSettings):
     # a campaign nor a label schema says otherwise.
     default_overlap: int = Field(3, ge=1)
 
+    # Delivery. A task past its time limit is killed; Redis hands an unacknowledged task to
+    # another worker after the visibility timeout, which must therefore exceed the time limit.
+    task_time_limit: int = Field(60, ge=1)
+    visibility_timeout: int = Field(300, ge=2)
+    # The reconciler: how often it runs, when it publishes an unfinished message again, when
+    # it re-drives an item idle in a transient state, and after how many deliveries a message
+    # is dead-lettered.
+    reconcile_interval: float = Field(30.0, gt=0)
+    redeliver_after: float = Field(120.0, gt=0)
+    stuck_after: float = Field(60.0, gt=0)
+    max_attempts: int = Field(5, ge=1)
+
     def value_limits(self) -> ValueLimits:
         """The value limits as the domain takes them."""
         return ValueLimits(**{f.name: getattr(self, f.name) for f in fields(ValueLimits)})
+
+    @model_validator(mode="after")
+    def _visibility_outlasts_tasks(self) -> "Settings":
+        if self.visibility_timeout <= self.task_time_limit:
+            raise ValueError("QUORUM_VISIBILITY_TIMEOUT must exceed QUORUM_TASK_TIME_LIMIT")
+        return self
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> "Settings":

@@ -43,9 +43,8 @@ class LiveServer:
         self.thread.join(timeout=10)
 
     def drain(self) -> None:
-        """Wait until the relay has published and the in-process worker has run everything."""
-        self.app.state.relay.publish_now()
-        self.app.state.worker.join()
+        """Wait until the embedded worker has run everything, follow-up tasks included."""
+        self.app.state.embedded.drain()
 
 
 @pytest.fixture(scope="module")

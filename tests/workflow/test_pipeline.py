@@ -3,7 +3,7 @@
 import pytest
 from sqlmodel import Session, col, select
 
-from tests.factories import LIMITS, human, trace_json
+from tests.factories import LIMITS, human, run_outbox, trace_json
 from workflow import assessments, pipeline, traces
 from workflow.errors import InvalidInput
 from workflow.models import Assessment, Decision, Item, LabelSchema, Role
@@ -37,14 +37,16 @@ def canonicals(session: Session, trace_id: str) -> list[Assessment]:
 def test_below_quota_the_item_keeps_collecting(session, trace_id):
     item_id = propose(session, trace_id, "a@x", "Paris")
     propose(session, trace_id, "b@x", "Paris")
-    assert pipeline.evaluate(session, item_id=item_id) == "collecting"
+    run_outbox(session)
+    assert session.get(Item, item_id).state == "collecting"
     assert session.exec(select(Decision)).all() == []
 
 
 def test_agreement_promotes_one_canonical_expectation(session, trace_id):
     for annotator, value in [("a@x", "Paris"), ("b@x", "paris"), ("c@x", "Paris ")]:
         item_id = propose(session, trace_id, annotator, value)
-    assert pipeline.evaluate(session, item_id=item_id) == "promoted"
+    assert pipeline.evaluate(session, item_id=item_id) == "agreed"
+    assert pipeline.promote(session, item_id=item_id) == "promoted"
     (canonical,) = canonicals(session, trace_id)
     decision = session.get(Decision, canonical.decision_id)
     assert (decision.outcome, decision.method, decision.record["support"]["text"]) == (
@@ -61,8 +63,9 @@ def test_agreement_promotes_one_canonical_expectation(session, trace_id):
 def test_running_the_task_twice_changes_nothing(session, trace_id):
     for annotator in ("a@x", "b@x", "c@x"):
         item_id = propose(session, trace_id, annotator, "Paris")
+    run_outbox(session)
     pipeline.evaluate(session, item_id=item_id)
-    pipeline.evaluate(session, item_id=item_id)
+    pipeline.promote(session, item_id=item_id)
     assert len(canonicals(session, trace_id)) == 1
     assert len(session.exec(select(Decision)).all()) == 1
 
@@ -81,11 +84,11 @@ def test_disagreement_is_disputed_without_promotion(session, trace_id):
 def test_a_late_edit_reopens_and_a_new_canonical_overrides_the_old(session, trace_id):
     for annotator in ("a@x", "b@x", "c@x"):
         item_id = propose(session, trace_id, annotator, "Paris")
-    pipeline.evaluate(session, item_id=item_id)
-    for annotator in ("a@x", "b@x"):
+    run_outbox(session)
+    for annotator in ("a@x", "b@x", "c@x"):
         propose(session, trace_id, annotator, "Lyon")
-    propose(session, trace_id, "c@x", "Lyon")
-    assert pipeline.evaluate(session, item_id=item_id) == "promoted"
+    run_outbox(session)
+    assert session.get(Item, item_id).state == "promoted"
     old, new = canonicals(session, trace_id)
     assert (old.valid, new.valid, new.overrides, new.value) == (
         False,
@@ -118,4 +121,5 @@ def test_a_label_schema_refuses_values_it_does_not_accept_and_sets_the_quota(ses
             limits=LIMITS,
         )
     item_id = session.get(Assessment, view.assessment_id).item_id
-    assert pipeline.evaluate(session, item_id=item_id) == "promoted"
+    run_outbox(session)
+    assert session.get(Item, item_id).state == "promoted"

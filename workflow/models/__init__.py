@@ -4,6 +4,13 @@ from workflow.models.assessments import Assessment, ProposalRevision, Role
 from workflow.models.audit import AuditEntry
 from workflow.models.items import Decision, Item
 from workflow.models.outbox import OutboxMessage
+from workflow.models.review import (
+    CommitteeMember,
+    Notification,
+    ReconcileRun,
+    ReviewAssignment,
+    Vote,
+)
 from workflow.models.schemas import Campaign, CampaignSchema, CampaignTrace, LabelSchema
 from workflow.models.traces import Span, Trace
 
@@ -11,14 +18,19 @@ __all__ = [
     "Assessment",
     "AuditEntry",
     "Campaign",
+    "CommitteeMember",
     "CampaignSchema",
     "CampaignTrace",
     "Decision",
     "Item",
     "LabelSchema",
+    "Notification",
     "OutboxMessage",
     "ProposalRevision",
+    "ReconcileRun",
+    "ReviewAssignment",
     "Role",
     "Span",
     "Trace",
+    "Vote",
 ]

@@ -39,6 +39,9 @@ class Item(SQLModel, table=True):
     state: str = Field(default=ItemState.COLLECTING.value, max_length=16)
     # Bumped by every compare-and-set, so a stale writer's update matches no row.
     version: int = 0
+    # Which committee round the item is in; votes and assignments belong to one round.
+    review_round: int = 0
+    escalated_at: datetime | None = Field(default=None, sa_column=time_column(nullable=True))
     state_changed_at: datetime = Field(default_factory=utcnow, sa_column=time_column(now=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=time_column(now=True))
 

@@ -23,5 +23,7 @@ class OutboxMessage(SQLModel, table=True):
     available_at: datetime = Field(default_factory=utcnow, sa_column=time_column(now=True))
     published_at: datetime | None = Field(default=None, sa_column=time_column(nullable=True))
     completed_at: datetime | None = Field(default=None, sa_column=time_column(nullable=True))
+    # Set once `attempts` passed the limit: a poison message, kept for a human, never run again.
+    dead_at: datetime | None = Field(default=None, sa_column=time_column(nullable=True))
     attempts: int = 0
     last_error: str | None = None

@@ -1,0 +1,87 @@
+"""The committee: who sits on it, who reviews which item, their votes, and notifications."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from workflow.models.base import json_column, time_column, utcnow
+
+DEFAULT_SCOPE = "default"
+
+
+class CommitteeMember(SQLModel, table=True):
+    """A reviewer on the committee of a label schema (scope = its name) or the default one."""
+
+    __tablename__ = "committee_members"
+    __table_args__ = (UniqueConstraint("scope", "reviewer_id", name="uq_committee_member"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=256, index=True)
+    reviewer_id: str = Field(max_length=256)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=time_column(now=True))
+
+
+class ReviewAssignment(SQLModel, table=True):
+    """A reviewer asked to review one round of a disputed item."""
+
+    __tablename__ = "review_assignments"
+
+    item_id: int = Field(foreign_key="items.id", primary_key=True)
+    review_round: int = Field(primary_key=True)
+    reviewer_id: str = Field(primary_key=True, max_length=256)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=time_column(now=True))
+
+
+class Vote(SQLModel, table=True):
+    """A reviewer's current vote in one round: a proposal, a corrected value, or an abstention."""
+
+    __tablename__ = "votes"
+    __table_args__ = (
+        UniqueConstraint("item_id", "review_round", "reviewer_id", name="uq_vote_per_round"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="items.id", index=True)
+    review_round: int
+    reviewer_id: str = Field(max_length=256)
+    choice: str = Field(max_length=16)  # "proposal", "value" or "abstain"
+    assessment_id: str | None = Field(default=None, max_length=80)
+    value: Any = Field(default=None, sa_column=json_column(nullable=True))
+    comment: str | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_column=time_column(now=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=time_column(now=True))
+
+
+class Notification(SQLModel, table=True):
+    """One notification per (event, item, round, recipient): raising it twice stores it once."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint(
+            "event", "item_id", "review_round", "recipient", name="uq_notification_per_event"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event: str = Field(max_length=64)
+    item_id: int = Field(foreign_key="items.id", index=True)
+    review_round: int = 0
+    recipient: str = Field(max_length=256)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    created_at: datetime = Field(default_factory=utcnow, sa_column=time_column(now=True))
+    delivered_at: datetime | None = Field(default=None, sa_column=time_column(nullable=True))
+
+
+class ReconcileRun(SQLModel, table=True):
+    """What one reconciler pass found and fixed."""
+
+    __tablename__ = "reconcile_runs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    started_at: datetime = Field(default_factory=utcnow, sa_column=time_column(now=True))
+    finished_at: datetime = Field(default_factory=utcnow, sa_column=time_column(now=True))
+    republished: int = 0
+    redriven: int = 0
+    dead_lettered: int = 0
