@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from api import errors, health, pages, traces_routes
+from api import errors, health, pages, review_routes, traces_routes
 from api.limits import BodySizeLimit
 from api.mlflow.routes import router as mlflow_router
 from workers.embedded import Embedded
@@ -29,9 +29,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
             publisher = CeleryPublisher(make_celery(settings.broker_url, settings))
             app.state.relay, app.state.embedded = Relay(engine, publisher).start(), None
+            app.state.queue_depth = publisher.depth
         else:
             embedded = Embedded(engine, settings).start()
             app.state.relay, app.state.embedded = embedded.relay, embedded
+            app.state.queue_depth = embedded.worker.depth
         yield
         if app.state.embedded is not None:
             app.state.embedded.stop()
@@ -47,6 +49,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     for prefix in MLFLOW_PREFIXES:
         app.include_router(mlflow_router, prefix=prefix)
     app.include_router(traces_routes.router)
+    app.include_router(review_routes.router)
     app.include_router(health.router)
     app.include_router(pages.router)
     return app

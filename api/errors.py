@@ -7,11 +7,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from workflow.errors import AlreadyExists, Conflict, InvalidInput, NotFound, QuorumError
+from workflow.errors import AlreadyExists, Conflict, Forbidden, InvalidInput, NotFound, QuorumError
 
 log = logging.getLogger(__name__)
 
-STATUS = {InvalidInput: 400, NotFound: 404, AlreadyExists: 409, Conflict: 409}
+STATUS = {InvalidInput: 400, Forbidden: 403, NotFound: 404, AlreadyExists: 409, Conflict: 409}
 # HTTP statuses that Starlette raises itself (unknown route, wrong method, ...), in MLflow's codes.
 HTTP_CODES = {
     400: "INVALID_PARAMETER_VALUE",

@@ -1,20 +1,26 @@
-"""Health: whether the database answers, and how much outbox work is waiting."""
+"""Health: whether the database answers, the queue's depth and the outbox backlog."""
 
 from typing import Any
 
-from fastapi import APIRouter
-from sqlmodel import col, func, select
+from fastapi import APIRouter, Request
 
 from api.deps import SessionDep
-from workflow.models import OutboxMessage
+from workflow.overview import backlog
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/health")
-def health(session: SessionDep) -> dict[str, Any]:
-    """Liveness and the outbox backlog (rows not yet completed by a worker)."""
-    pending = session.exec(
-        select(func.count()).where(col(OutboxMessage.completed_at).is_(None))
-    ).one()
-    return {"status": "ok", "outbox_pending": pending}
+def health(request: Request, session: SessionDep) -> dict[str, Any]:
+    """Liveness, queue depth, the oldest unfinished outbox row and the last reconcile."""
+    state = backlog(session)
+    return {
+        "status": "ok",
+        "queue_depth": request.app.state.queue_depth(),
+        "outbox_pending": state.pending,
+        "oldest_pending_age_s": state.oldest_pending_age_s,
+        "dead_lettered": state.dead_lettered,
+        "last_reconcile_at": state.last_reconcile_at.isoformat()
+        if state.last_reconcile_at
+        else None,
+    }

@@ -121,6 +121,7 @@ def run_outbox(session, *, default_overlap: int = 3) -> list[str]:
         pending = session.exec(
             select(OutboxMessage)
             .where(col(OutboxMessage.completed_at).is_(None))
+            .where(col(OutboxMessage.dead_at).is_(None))
             .order_by(col(OutboxMessage.id))
         ).first()
         if pending is None:

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+import redis
 from celery import Celery
 from celery.signals import worker_process_init
 from sqlalchemy.exc import OperationalError
@@ -53,6 +54,16 @@ class CeleryPublisher:
 
     def __init__(self, app: Celery) -> None:
         self._app = app
+
+    def depth(self) -> int | None:
+        """Messages waiting in the broker's default queue; None when it cannot be reached."""
+        client = redis.Redis.from_url(self._app.conf.broker_url, socket_timeout=1)
+        try:
+            return client.llen(self._app.conf.task_default_queue)
+        except redis.RedisError:
+            return None
+        finally:
+            client.close()
 
     def publish(self, message_id: int, task: str, payload: dict[str, Any]) -> None:
         """Send the task; raises when the broker cannot be reached (the row then stays pending)."""

@@ -2,6 +2,7 @@
 
 import logging
 import threading
+import time
 
 from sqlalchemy import Engine
 
@@ -10,6 +11,7 @@ from workers.inprocess import InProcessPublisher
 from workers.relay import Relay
 from workflow import outbox
 from workflow.db import unit_of_work
+from workflow.overview import backlog
 from workflow.reconcile import ReconcileReport, reconcile
 from workflow.settings import Settings
 
@@ -53,11 +55,19 @@ class Embedded:
                 max_attempts=settings.max_attempts,
             )
 
-    def drain(self) -> None:
-        """Publish what is pending and wait until the worker has run it all (tests, shutdown)."""
-        while self.relay.publish_now():
-            pass
-        self.worker.join()
+    def drain(self, timeout: float = 30.0) -> None:
+        """Run until no outbox message is left unfinished, follow-ups included (for tests)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            while self.relay.publish_now():
+                pass
+            self.worker.join()
+            with unit_of_work(self.engine) as session:
+                if backlog(session).pending == 0:
+                    return
+            if time.monotonic() > deadline:
+                raise TimeoutError("outbox messages are still unfinished")
+            time.sleep(0.01)
 
     def stop(self) -> None:
         """Stop the reconciler and relay, then let the worker finish its queue."""

@@ -27,6 +27,10 @@ class InProcessPublisher:
         """Queue a message for the worker thread."""
         self._queue.put((message_id, task, payload))
 
+    def depth(self) -> int:
+        """Messages queued and not yet taken by the worker thread."""
+        return self._queue.qsize()
+
     def join(self) -> None:
         """Wait until every queued message has been run (for tests and shutdown)."""
         self._queue.join()

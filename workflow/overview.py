@@ -1,10 +1,12 @@
-"""Read-only figures for the overview page: items per state and the latest traces."""
+"""Read-only figures: items per state, the latest traces, and the outbox backlog."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
-from workflow.models import Assessment, Item, Role, Trace
+from workflow.models import Assessment, Item, OutboxMessage, ReconcileRun, Role, Trace
+from workflow.models.base import as_utc, utcnow
 
 
 @dataclass(frozen=True)
@@ -31,4 +33,31 @@ def summary(session: Session, *, recent: int = 20) -> Summary:
         items_by_state=by_state,
         canonical=canonical,
         recent_traces=tuple(recent_ids),
+    )
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """Outbox work not yet done, and when the reconciler last ran."""
+
+    pending: int
+    oldest_pending_age_s: float | None
+    dead_lettered: int
+    last_reconcile_at: datetime | None
+
+
+def backlog(session: Session) -> Backlog:
+    """The outbox backlog for the health endpoint, in three indexed queries."""
+    unfinished = (col(OutboxMessage.completed_at).is_(None), col(OutboxMessage.dead_at).is_(None))
+    pending, oldest = session.exec(
+        select(func.count(), func.min(OutboxMessage.created_at)).where(*unfinished)
+    ).one()
+    dead = session.exec(select(func.count()).where(col(OutboxMessage.dead_at).is_not(None))).one()
+    last = session.exec(select(func.max(ReconcileRun.finished_at))).one()
+    age = (utcnow() - as_utc(oldest)).total_seconds() if oldest is not None else None
+    return Backlog(
+        pending=pending,
+        oldest_pending_age_s=age,
+        dead_lettered=dead,
+        last_reconcile_at=as_utc(last) if last is not None else None,
     )

@@ -1,0 +1,140 @@
+"""Label schemas, committees and the committee's review: /api/v1 JSON routes."""
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field, JsonValue
+
+from api.deps import LimitsDep, SessionDep, SettingsDep
+from workflow import label_schemas, review
+from workflow.errors import NotFound
+from workflow.models import Item, LabelSchema
+from workflow.pipeline import last_decision
+from workflow.quorum_rule import Choice
+
+router = APIRouter(prefix="/api/v1", tags=["review"])
+
+
+class LabelSchemaCreate(BaseModel):
+    """A label schema: the consensus engine's spec, and how many annotators an item needs."""
+
+    spec: dict[str, JsonValue]
+    overlap: int | None = None
+
+
+class CommitteeUpdate(BaseModel):
+    """The reviewers who make up a committee."""
+
+    members: list[Annotated[str, Field(min_length=1, max_length=256)]] = Field(max_length=100)
+
+
+class VoteCreate(BaseModel):
+    """A vote: pick a proposal, write a corrected value, or abstain."""
+
+    choice: Literal["proposal", "value", "abstain"]
+    assessment_id: str | None = None
+    value: JsonValue = None
+    comment: Annotated[str | None, Field(max_length=4000)] = None
+
+
+def _schema_json(schema: LabelSchema) -> dict[str, Any]:
+    return {
+        "name": schema.name,
+        "value_type": schema.value_type,
+        "spec": schema.spec,
+        "overlap": schema.overlap,
+    }
+
+
+@router.post("/label-schemas", status_code=201)
+def create_label_schema(body: LabelSchemaCreate, session: SessionDep) -> dict[str, Any]:
+    """Register a label schema (its type and agreement policy)."""
+    schema = label_schemas.create_schema(session, spec=body.spec, overlap=body.overlap, actor="api")
+    return _schema_json(schema)
+
+
+@router.get("/label-schemas")
+def list_label_schemas(session: SessionDep) -> dict[str, Any]:
+    """Every label schema."""
+    return {"label_schemas": [_schema_json(s) for s in label_schemas.list_schemas(session)]}
+
+
+@router.get("/committees/{scope}")
+def get_committee(scope: str, session: SessionDep) -> dict[str, Any]:
+    """A committee: a label schema's name, or `default` for names without their own."""
+    return {"scope": scope, "members": review.committee(session, scope)}
+
+
+@router.put("/committees/{scope}")
+def put_committee(scope: str, body: CommitteeUpdate, session: SessionDep) -> dict[str, Any]:
+    """Replace a committee's members."""
+    members = review.set_committee(session, scope=scope, members=body.members, actor="api")
+    return {"scope": scope, "members": members}
+
+
+@router.get("/items/{item_id}")
+def get_item(item_id: int, session: SessionDep) -> dict[str, Any]:
+    """An item's state and its latest decision (proposals are shown to its reviewers only)."""
+    item = session.get(Item, item_id)
+    if item is None:
+        raise NotFound(f"item {item_id} not found")
+    decision = last_decision(session, item_id)
+    return {
+        "id": item.id,
+        "trace_id": item.trace_id,
+        "span_id": item.span_id or None,
+        "name": item.name,
+        "state": item.state,
+        "round": item.review_round,
+        "decision": None
+        if decision is None
+        else {
+            "id": decision.id,
+            "outcome": decision.outcome,
+            "method": decision.method,
+            "value": decision.value,
+            "algorithm": decision.algorithm,
+            "voters": decision.voters,
+        },
+    }
+
+
+@router.get("/reviewers/{reviewer_id}/queue")
+def reviewer_queue(
+    reviewer_id: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    limit: Annotated[int, Query(ge=1)] = 50,
+) -> dict[str, Any]:
+    """The items waiting for this reviewer's vote, oldest first."""
+    limit = min(limit, settings.max_page_size)
+    return {"items": review.reviewer_queue(session, reviewer_id=reviewer_id, limit=limit)}
+
+
+@router.get("/reviewers/{reviewer_id}/items/{item_id}")
+def review_item(reviewer_id: str, item_id: int, session: SessionDep) -> dict[str, Any]:
+    """Every proposal of an item under review, for one of its reviewers."""
+    return review.review_view(session, item_id=item_id, reviewer_id=reviewer_id)
+
+
+@router.post("/reviewers/{reviewer_id}/items/{item_id}/vote")
+def vote(
+    reviewer_id: str, item_id: int, body: VoteCreate, session: SessionDep, limits: LimitsDep
+) -> dict[str, Any]:
+    """Cast or change a vote in the item's current round."""
+    request = review.VoteRequest(
+        choice=Choice(body.choice),
+        assessment_id=body.assessment_id,
+        value=body.value,
+        comment=body.comment,
+    )
+    cast = review.cast_vote(
+        session, item_id=item_id, reviewer_id=reviewer_id, request=request, limits=limits
+    )
+    return {
+        "item_id": item_id,
+        "round": cast.review_round,
+        "reviewer_id": reviewer_id,
+        "choice": cast.choice,
+        "value": cast.value,
+    }

@@ -1,0 +1,82 @@
+"""The committee over HTTP with the embedded worker: schema, committee, dispute, votes."""
+
+from tests.factories import trace_json
+
+
+def propose(http, trace_id: str, annotator: str, value) -> None:
+    response = http.post(
+        f"/api/3.0/mlflow/traces/{trace_id}/assessments",
+        json={
+            "assessment": {
+                "assessment_name": "verdict",
+                "source": {"source_type": "HUMAN", "source_id": annotator},
+                "expectation": {"value": value},
+            }
+        },
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_a_dispute_goes_to_the_committee_and_its_majority_is_promoted(live, http):
+    spec = {"name": "verdict", "value_type": "categorical", "options": ["yes", "no"]}
+    created = http.post("/api/v1/label-schemas", json={"spec": spec, "overlap": 2})
+    assert created.status_code == 201, created.text
+    assert http.post("/api/v1/label-schemas", json={"spec": spec}).status_code == 409
+    members = {"members": ["r1@x", "r2@x", "r3@x"]}
+    assert http.put("/api/v1/committees/verdict", json=members).json()["members"] == [
+        "r1@x",
+        "r2@x",
+        "r3@x",
+    ]
+    trace = trace_json()
+    trace_id = trace["info"]["trace_id"]
+    http.post("/api/v1/traces", json=trace).raise_for_status()
+    propose(http, trace_id, "a@x", "yes")
+    propose(http, trace_id, "b@x", "no")
+    live.drain()
+
+    (queued,) = http.get("/api/v1/reviewers/r1@x/queue").json()["items"]
+    item_id = queued["item_id"]
+    assert http.get(f"/api/v1/items/{item_id}").json()["state"] == "in_review"
+    view = http.get(f"/api/v1/reviewers/r1@x/items/{item_id}").json()
+    assert sorted(p["value"] for p in view["proposals"]) == ["no", "yes"]
+    assert http.get(f"/api/v1/reviewers/a@x/items/{item_id}").status_code == 403
+    bad = http.post(
+        f"/api/v1/reviewers/r1@x/items/{item_id}/vote", json={"choice": "value", "value": "maybe"}
+    )
+    assert (bad.status_code, bad.json()["error_code"]) == (400, "INVALID_PARAMETER_VALUE")
+    outsider = http.post(f"/api/v1/reviewers/z@x/items/{item_id}/vote", json={"choice": "abstain"})
+    assert (outsider.status_code, outsider.json()["error_code"]) == (403, "PERMISSION_DENIED")
+
+    yes = next(p["assessment_id"] for p in view["proposals"] if p["value"] == "yes")
+    for reviewer in ("r1@x", "r2@x"):
+        cast = http.post(
+            f"/api/v1/reviewers/{reviewer}/items/{item_id}/vote",
+            json={"choice": "proposal", "assessment_id": yes, "comment": "clear"},
+        )
+        assert cast.status_code == 200, cast.text
+    live.drain()
+    item = http.get(f"/api/v1/items/{item_id}").json()
+    assert (item["state"], item["decision"]["method"], item["decision"]["value"]) == (
+        "promoted",
+        "committee",
+        "yes",
+    )
+    info = http.get(f"/api/3.0/mlflow/traces/{trace_id}").json()["trace"]["trace_info"]
+    assert [(a["expectation"], a["valid"]) for a in info["assessments"]] == [
+        ({"value": "yes"}, True)
+    ]
+
+
+def test_health_reports_the_backlog(live, http):
+    health = http.get("/health").json()
+    assert health["status"] == "ok"
+    assert {
+        "queue_depth",
+        "outbox_pending",
+        "oldest_pending_age_s",
+        "dead_lettered",
+        "last_reconcile_at",
+    } <= set(health)
+    live.app.state.embedded.reconcile_now()
+    assert http.get("/health").json()["last_reconcile_at"] is not None

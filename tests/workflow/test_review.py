@@ -1,0 +1,189 @@
+"""The committee on a real database: routing, votes, the quorum rule, escalation, reconciling."""
+
+import pytest
+from sqlmodel import Session, func, select, update
+
+from tests.factories import LIMITS, human, run_outbox, trace_json
+from workflow import assessments, pipeline, review, traces
+from workflow.errors import Conflict, Forbidden, InvalidInput
+from workflow.models import (
+    Assessment,
+    Decision,
+    Item,
+    LabelSchema,
+    Notification,
+    OutboxMessage,
+    ReviewAssignment,
+    Role,
+)
+from workflow.quorum_rule import Choice
+from workflow.reconcile import reconcile
+
+COMMITTEE = ["r1@x", "r2@x", "r3@x"]
+
+
+@pytest.fixture
+def trace_id(session: Session) -> str:
+    payload = trace_json()
+    traces.register_traces(session, payloads=[payload], actor="test")
+    review.set_committee(session, scope="default", members=COMMITTEE, actor="test")
+    return payload["info"]["trace_id"]
+
+
+def disputed_item(session: Session, trace_id: str, name: str = "expected_answer") -> int:
+    for annotator, value in [("a@x", "Paris"), ("b@x", "Lyon"), ("c@x", "Nice")]:
+        view = assessments.log_assessment(
+            session,
+            trace_id=trace_id,
+            draft=human(name, value, annotator),
+            actor=annotator,
+            limits=LIMITS,
+        )
+    run_outbox(session)
+    return session.get(Assessment, view.assessment_id).item_id
+
+
+def vote(session, item_id, reviewer, choice, **fields):
+    return review.cast_vote(
+        session,
+        item_id=item_id,
+        reviewer_id=reviewer,
+        request=review.VoteRequest(choice=Choice(choice), **fields),
+        limits=LIMITS,
+    )
+
+
+def proposal_of(session, item_id, annotator) -> str:
+    return session.exec(
+        select(Assessment.assessment_id).where(
+            Assessment.item_id == item_id, Assessment.source_id == annotator
+        )
+    ).one()
+
+
+def count(session, model, *where) -> int:
+    return session.exec(select(func.count()).select_from(model).where(*where)).one()
+
+
+def test_a_disputed_item_is_routed_to_every_member_once(session, trace_id):
+    item_id = disputed_item(session, trace_id)
+    item = session.get(Item, item_id)
+    assert (item.state, item.review_round) == ("in_review", 1)
+    assert review.assigned(session, item) == COMMITTEE
+    assert count(session, Notification, Notification.event == "item.routed") == 3
+    review.route(session, item_id=item_id)  # a duplicate delivery
+    assert count(session, ReviewAssignment) == 3
+    assert count(session, Notification, Notification.event == "item.routed") == 3
+
+
+def test_a_majority_resolves_and_the_committee_value_is_promoted(session, trace_id):
+    item_id = disputed_item(session, trace_id)
+    paris = proposal_of(session, item_id, "a@x")
+    vote(session, item_id, "r1@x", "proposal", assessment_id=paris)
+    vote(session, item_id, "r2@x", "value", value="Paris")
+    run_outbox(session)
+    item = session.get(Item, item_id)
+    assert item.state == "promoted"
+    decision = pipeline.last_decision(session, item_id)
+    assert (decision.outcome, decision.method, decision.value, decision.voters) == (
+        "resolved",
+        "committee",
+        "Paris",
+        ["r1@x", "r2@x"],
+    )
+    views = assessments.trace_assessments(session, trace_id=trace_id)
+    assert [(v.role, v.value, v.source_id) for v in views if v.valid] == [
+        (Role.CANONICAL, "Paris", "quorum:committee")
+    ]
+
+
+def test_outsiders_and_late_votes_are_refused(session, trace_id):
+    item_id = disputed_item(session, trace_id)
+    with pytest.raises(Forbidden):
+        vote(session, item_id, "a@x", "value", value="Paris")
+    with pytest.raises(Forbidden):
+        review.review_view(session, item_id=item_id, reviewer_id="a@x")
+    with pytest.raises(InvalidInput, match="not a live proposal"):
+        vote(session, item_id, "r1@x", "proposal", assessment_id="a-00000000")
+    for reviewer in ("r1@x", "r2@x"):
+        vote(session, item_id, reviewer, "value", value="Nice")
+    run_outbox(session)
+    with pytest.raises(Conflict, match="not in review"):
+        vote(session, item_id, "r3@x", "value", value="Lyon")
+
+
+def test_a_corrected_value_must_fit_the_schema(session, trace_id):
+    spec = {"name": "verdict", "value_type": "categorical", "options": ["yes", "no", "unsure"]}
+    session.add(LabelSchema(name="verdict", value_type="categorical", spec=spec, overlap=3))
+    session.flush()
+    for annotator, value in [("a@x", "yes"), ("b@x", "no"), ("c@x", "unsure")]:
+        view = assessments.log_assessment(
+            session,
+            trace_id=trace_id,
+            draft=human("verdict", value, annotator),
+            actor=annotator,
+            limits=LIMITS,
+        )
+    run_outbox(session)
+    item_id = session.get(Assessment, view.assessment_id).item_id
+    with pytest.raises(InvalidInput, match="does not fit"):
+        vote(session, item_id, "r1@x", "value", value="perhaps")
+
+
+def test_a_deadlock_escalates_once(session, trace_id):
+    item_id = disputed_item(session, trace_id)
+    vote(session, item_id, "r1@x", "value", value="Paris")
+    vote(session, item_id, "r2@x", "value", value="Lyon")
+    vote(session, item_id, "r3@x", "abstain")
+    run_outbox(session)
+    review.resolve(session, item_id=item_id)
+    item = session.get(Item, item_id)
+    assert (item.state, item.escalated_at is not None) == ("in_review", True)
+    assert count(session, Notification, Notification.event == "item.escalated") == 1
+
+
+def test_no_committee_means_escalation_not_silence(session, trace_id):
+    review.set_committee(session, scope="default", members=[], actor="test")
+    item_id = disputed_item(session, trace_id)
+    assert count(session, Notification, Notification.event == "item.unstaffed") == 1
+    assert session.get(Item, item_id).escalated_at is not None
+
+
+def test_an_edit_during_review_reopens_into_a_new_round(session, trace_id):
+    item_id = disputed_item(session, trace_id)
+    vote(session, item_id, "r1@x", "value", value="Paris")
+    assessments.log_assessment(
+        session,
+        trace_id=trace_id,
+        draft=human("expected_answer", "Marseille", "c@x"),
+        actor="c@x",
+        limits=LIMITS,
+    )
+    run_outbox(session)
+    item = session.get(Item, item_id)
+    assert (item.state, item.review_round) == ("in_review", 2)
+    view = review.review_view(session, item_id=item_id, reviewer_id="r1@x")
+    assert view["my_vote"] is None  # votes belong to their round
+
+
+def test_the_reconciler_redrives_idle_items_and_dead_letters_poison(session, trace_id):
+    for annotator in ("a@x", "b@x", "c@x"):
+        assessments.log_assessment(
+            session,
+            trace_id=trace_id,
+            draft=human("expected_answer", "Paris", annotator),
+            actor=annotator,
+            limits=LIMITS,
+        )
+    item_id = session.exec(select(Item.id)).one()
+    pipeline.evaluate(session, item_id=item_id)
+    # Every message lost: marked done without running, so the item sits in "agreed".
+    session.exec(update(OutboxMessage).values(completed_at=OutboxMessage.created_at))
+    poison = OutboxMessage(task="quorum.item.evaluate", payload={"item_id": item_id}, attempts=5)
+    session.add(poison)
+    session.flush()
+    report = reconcile(session, redeliver_after=60, stuck_after=0, max_attempts=5)
+    assert (report.redriven, report.dead_lettered) == (1, 1)
+    run_outbox(session)
+    assert session.get(Item, item_id).state == "promoted"
+    assert count(session, Decision) == 1
