@@ -1,10 +1,12 @@
 """Items: found or created for (trace, span, name), locked in a fixed order before any change."""
 
 from sqlalchemy import text, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from workflow import audit
 from workflow.db import is_postgres
 from workflow.errors import Conflict, NotFound
 from workflow.models import Item, LabelSchema
@@ -57,13 +59,29 @@ def lock_item(session: Session, item_id: int) -> Item:
 
 def transition(session: Session, item: Item, event: ItemEvent) -> ItemState:
     """Move the item by the state table as a compare-and-set on (id, version)."""
-    target = next_state(ItemState(item.state), event)
+    source = ItemState(item.state)
+    target = next_state(source, event)
+    changes = {"state": target.value, "version": item.version + 1, "state_changed_at": utcnow()}
+    session.flush()  # pending changes to the row go out before the compare-and-set
     result = session.exec(
         update(Item)
         .where(col(Item.id) == item.id, col(Item.version) == item.version)
-        .values(state=target.value, version=item.version + 1, state_changed_at=utcnow())
+        .values(**changes)
+        .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         raise Conflict(f"item {item.id} changed under us; its task will run again")
-    item.state, item.version = target.value, item.version + 1
+    # The row now holds these values: record them as loaded, so no second UPDATE follows.
+    for name, value in changes.items():
+        set_committed_value(item, name, value)
+    audit.record(
+        session,
+        actor="quorum:pipeline",
+        action="item.transition",
+        subject_type="item",
+        subject_id=str(item.id),
+        source=source.value,
+        target=target.value,
+        event=event.value,
+    )
     return target
