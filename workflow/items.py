@@ -1,9 +1,9 @@
 """Items: found or created for (trace, span, name), locked in a fixed order before any change."""
 
 from sqlalchemy import text, update
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from workflow import audit
