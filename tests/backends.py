@@ -38,18 +38,18 @@ def sqlite_engine(folder: Path) -> Engine:
     return engine
 
 
-def postgres_engine() -> Engine:
-    """A migrated, freshly created PostgreSQL database (`quorum_test`)."""
+def postgres_engine(database: str = TEST_DATABASE) -> Engine:
+    """A migrated, freshly created PostgreSQL database."""
     admin = make_engine(POSTGRES_ADMIN_URL, pool_size=1)
     try:
         with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {TEST_DATABASE} WITH (FORCE)"))
-            connection.execute(text(f"CREATE DATABASE {TEST_DATABASE}"))
+            connection.execute(text(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
+            connection.execute(text(f"CREATE DATABASE {database}"))
     except Exception as exc:  # any connection failure means "no PostgreSQL here"
         unavailable("PostgreSQL", str(exc).splitlines()[0])
     finally:
         admin.dispose()
-    url = make_url(POSTGRES_ADMIN_URL).set(database=TEST_DATABASE)
+    url = make_url(POSTGRES_ADMIN_URL).set(database=database)
     engine = make_engine(url.render_as_string(hide_password=False))
     upgrade(engine)
     return engine

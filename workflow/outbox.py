@@ -82,8 +82,9 @@ def publish_pending(session: Session, publisher: Publisher, *, limit: int = 500)
         assert message.id is not None
         try:
             publisher.publish(message.id, message.task, message.payload)
-        except Exception as exc:  # broker down: the row stays pending for the reconciler
-            message.attempts += 1
+        except Exception as exc:  # broker down: the row stays pending for the next round
+            # Not counted in `attempts`: those are deliveries, and an outage must not
+            # dead-letter work that never reached a worker.
             message.last_error = f"publish failed: {exc}"[:1000]
             break
         sent.append(message.id)

@@ -51,3 +51,36 @@ def test_many_annotators_at_once_share_one_item(committed):
         items = session.exec(select(func.count()).select_from(Item)).one()
         live = session.exec(select(func.count()).where(Assessment.role == Role.PROPOSAL)).one()
     assert (items, live) == (1, 16)
+
+
+def test_every_task_twice_and_twenty_promotions_at_once_change_nothing_more(committed):
+    from workflow import pipeline, review
+    from workflow.models import Decision, Notification
+
+    trace_id = register(committed)
+    for annotator in ("a@x", "b@x", "c@x"):
+        submit(committed, trace_id, annotator, "Paris")
+    with Session(committed) as session:
+        item_id = session.exec(select(Item.id)).one()
+    for _ in range(2):
+        with unit_of_work(committed) as session:
+            pipeline.evaluate(session, item_id=item_id)
+        with unit_of_work(committed) as session:
+            review.route(session, item_id=item_id)  # not disputed: a no-op, twice
+
+    def promote(_):
+        with unit_of_work(committed) as session:
+            return pipeline.promote(session, item_id=item_id)
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        outcomes = list(pool.map(promote, range(20)))
+    assert set(outcomes) == {"promoted"}
+    with Session(committed) as session:
+        canonical = session.exec(
+            select(func.count()).where(Assessment.role == Role.CANONICAL)
+        ).one()
+        decisions = session.exec(select(func.count()).select_from(Decision)).one()
+        notices = session.exec(
+            select(func.count()).where(Notification.event == "item.promoted")
+        ).one()
+    assert (canonical, decisions, notices) == (1, 1, 1)

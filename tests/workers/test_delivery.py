@@ -1,0 +1,184 @@
+"""Delivery with real processes: PostgreSQL, a Redis of the test's own, `quorum worker`s.
+
+No eager mode: the API's relay publishes to Redis and worker processes run the tasks.
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session, col, func, select
+
+from tests.api.conftest import LiveServer
+from tests.factories import trace_json
+from tests.workers.conftest import FAST_DELIVERY, wait_for
+from workflow.models import Assessment, Decision, Item, Notification, OutboxMessage, Role
+
+SETTINGS = {key.removeprefix("QUORUM_").lower(): value for key, value in FAST_DELIVERY.items()}
+
+
+@pytest.fixture
+def api(database, broker):
+    with (
+        LiveServer(database, broker_url=broker.url, **SETTINGS) as live,
+        httpx.Client(base_url=live.url, timeout=10) as http,
+    ):
+        yield http
+
+
+def propose(http, trace_id, annotator, value, name="expected_answer") -> None:
+    response = http.post(
+        f"/api/3.0/mlflow/traces/{trace_id}/assessments",
+        json={
+            "assessment": {
+                "assessment_name": name,
+                "source": {"source_type": "HUMAN", "source_id": annotator},
+                "expectation": {"value": value},
+            }
+        },
+    )
+    assert response.status_code == 200, response.text
+
+
+def new_trace(http) -> str:
+    trace = trace_json()
+    http.post("/api/v1/traces", json=trace).raise_for_status()
+    return trace["info"]["trace_id"]
+
+
+def states(engine) -> list[str]:
+    with Session(engine) as session:
+        return list(session.exec(select(Item.state).order_by(col(Item.id))))
+
+
+def all_done(engine) -> bool:
+    with Session(engine) as session:
+        return (
+            session.exec(
+                select(func.count()).where(col(OutboxMessage.completed_at).is_(None))
+            ).one()
+            == 0
+        )
+
+
+def test_agreement_is_promoted_and_a_dispute_is_routed_resolved_and_promoted(
+    database, api, workers
+):
+    workers.start()
+    http = api
+    http.put("/api/v1/committees/default", json={"members": ["r1", "r2", "r3"]})
+    agreed, disputed = new_trace(http), new_trace(http)
+    for annotator in ("a", "b", "c"):
+        propose(http, agreed, annotator, "Paris")
+    for annotator, value in [("a", "Paris"), ("b", "Lyon"), ("c", "Nice")]:
+        propose(http, disputed, annotator, value)
+    wait_for(
+        lambda: states(database) == ["promoted", "in_review"],
+        timeout=30,
+        what="promotion and routing",
+    )
+    with Session(database) as session:
+        item_id = session.exec(select(Item.id).where(Item.trace_id == disputed)).one()
+        routed = session.exec(select(func.count()).where(Notification.event == "item.routed")).one()
+    assert routed == 3
+    for reviewer in ("r1", "r2"):
+        vote = http.post(
+            f"/api/v1/reviewers/{reviewer}/items/{item_id}/vote",
+            json={"choice": "value", "value": "Lyon"},
+        )
+        assert vote.status_code == 200, vote.text
+    wait_for(
+        lambda: states(database) == ["promoted", "promoted"],
+        timeout=30,
+        what="the committee's promotion",
+    )
+    with Session(database) as session:
+        methods = sorted(
+            session.exec(
+                select(Decision.method).where(col(Decision.outcome).in_(["agreed", "resolved"]))
+            )
+        )
+    assert methods == ["auto", "committee"]
+
+
+def hold_item_lock(database, item_id: int):
+    """Lock the item's row from outside, so the task that needs it waits mid-way."""
+    connection = database.connect()
+    transaction = connection.begin()
+    connection.execute(text("SELECT id FROM items WHERE id = :id FOR UPDATE"), {"id": item_id})
+    return connection, transaction
+
+
+def waiting_for_lock(database) -> bool:
+    with database.connect() as connection:
+        return bool(
+            connection.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+            ).scalar()
+        )
+
+
+def prepared_item(http, database) -> int:
+    """An item with three agreeing proposals whose evaluation is queued but not yet run."""
+    trace_id = new_trace(http)
+    for annotator in ("a", "b", "c"):
+        propose(http, trace_id, annotator, "Paris")
+    with Session(database) as session:
+        return session.exec(select(Item.id)).one()
+
+
+def test_a_task_survives_its_worker_child_being_killed(database, api, workers):
+    item_id = prepared_item(api, database)
+    connection, transaction = hold_item_lock(database, item_id)
+    try:
+        worker = workers.start()
+        wait_for(lambda: waiting_for_lock(database), timeout=30, what="the task to start")
+        for pid in workers.children(worker):
+            import os
+            import signal
+
+            os.kill(pid, signal.SIGKILL)
+    finally:
+        transaction.rollback()
+        connection.close()
+    wait_for(lambda: states(database) == ["promoted"], timeout=30, what="the redelivered task")
+    assert all_done(database) or wait_for(lambda: all_done(database), timeout=10, what="outbox")
+
+
+def test_a_task_survives_the_whole_worker_being_killed(database, api, workers):
+    item_id = prepared_item(api, database)
+    connection, transaction = hold_item_lock(database, item_id)
+    try:
+        worker = workers.start()
+        wait_for(lambda: waiting_for_lock(database), timeout=30, what="the task to start")
+        workers.kill_all(worker)
+    finally:
+        transaction.rollback()
+        connection.close()
+    workers.start()
+    visibility = float(FAST_DELIVERY["QUORUM_VISIBILITY_TIMEOUT"])
+    wait_for(
+        lambda: states(database) == ["promoted"],
+        timeout=visibility + 30,
+        what="redelivery after the visibility timeout",
+    )
+
+
+def test_proposals_accepted_while_redis_is_down_are_all_processed(database, api, broker, workers):
+    workers.start()
+    trace_ids = [new_trace(api) for _ in range(34)]
+    broker.stop()
+
+    def submit(index: int) -> None:
+        propose(api, trace_ids[index // 3], f"annotator-{index % 3}", "Paris")
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(submit, range(100)))  # every one answered 200 (asserted in propose)
+    with Session(database) as session:
+        assert (
+            session.exec(select(func.count()).where(Assessment.role == Role.PROPOSAL)).one() == 100
+        )
+    broker.start()
+    wait_for(lambda: all_done(database), timeout=60, what="the backlog after Redis came back")
+    assert sorted(states(database)) == ["collecting"] + ["promoted"] * 33
