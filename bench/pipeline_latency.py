@@ -71,14 +71,21 @@ def trace(index: int) -> dict:
     return {"info": {"trace_id": trace_id, "request_time": "2026-01-01T00:00:00Z"}, "data": {}}
 
 
-def proposals(items: int) -> list[tuple[str, str, str]]:
-    """(trace, annotator, value) in arrival order: annotators of an item arrive spread out."""
-    plan = []
-    for round_ in range(3):
-        for index in range(items):
+def proposals(items: int, spread: int = 30) -> list[tuple[str, str, str]]:
+    """(trace, annotator, value) in arrival order, steady: an item's three annotators arrive
+    `spread` items apart, so items complete at a constant rate from the first seconds on."""
+    slots = []
+    for index in range(items):
+        for round_ in range(3):
             value = "Paris" if index % DISPUTED_SHARE else ["Paris", "Lyon", "Nice"][round_]
-            plan.append((f"tr-{index:032x}", f"annotator-{round_}", value))
-    return plan
+            slots.append(
+                (
+                    index + round_ * spread,
+                    round_,
+                    (f"tr-{index:032x}", f"annotator-{round_}", value),
+                )
+            )
+    return [proposal for *_, proposal in sorted(slots)]
 
 
 async def drive(base: str, plan: list, rate: float, backlog: list) -> list[float]:
@@ -152,6 +159,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=200.0, help="proposals per second")
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--concurrency", type=int, default=2, help="children per worker")
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="quorum-bench-")
     database_url = fresh_database()
@@ -183,7 +191,16 @@ def main() -> None:
         for _ in range(2):
             processes.append(
                 start(
-                    [QUORUM, "worker", "--concurrency", "1", "--loglevel", "warning"], env, folder
+                    [
+                        QUORUM,
+                        "worker",
+                        "--concurrency",
+                        str(args.concurrency),
+                        "--loglevel",
+                        "warning",
+                    ],
+                    env,
+                    folder,
                 )
             )
         base = f"http://127.0.0.1:{api_port}"

@@ -9,9 +9,10 @@ from workflow import audit, proposals
 from workflow.entities import AssessmentChanges, AssessmentDraft, AssessmentView, Kind, SourceType
 from workflow.errors import AlreadyExists, InvalidInput, NotFound
 from workflow.ids import ASSESSMENT_ID, check_span_id
+from workflow.label_schemas import DEFAULT_OVERLAP
 from workflow.models import Assessment, Role
 from workflow.models.base import as_utc, utcnow
-from workflow.traces import has_span, require_trace
+from workflow.traces import ensure_trace, has_span
 from workflow.values import (
     ValueLimits,
     check_metadata,
@@ -112,16 +113,24 @@ def _override(session: Session, trace_id: str, draft: AssessmentDraft) -> None:
 
 
 def log_assessment(
-    session: Session, *, trace_id: str, draft: AssessmentDraft, actor: str, limits: ValueLimits
+    session: Session,
+    *,
+    trace_id: str,
+    draft: AssessmentDraft,
+    actor: str,
+    limits: ValueLimits,
+    default_overlap: int = DEFAULT_OVERLAP,
 ) -> AssessmentView:
     """Create an assessment; a HUMAN expectation is the annotator's proposal for its item."""
-    require_trace(session, trace_id)
+    ensure_trace(session, trace_id)
     draft = _check_draft(session, trace_id, draft, limits)
     role = _role(draft)
     if draft.overrides:
         _override(session, trace_id, draft)
     if role is Role.PROPOSAL:
-        row = proposals.submit(session, trace_id=trace_id, draft=draft, actor=actor)
+        row = proposals.submit(
+            session, trace_id=trace_id, draft=draft, actor=actor, default_overlap=default_overlap
+        )
     else:
         row = Assessment.from_draft(trace_id, draft, role)
         session.add(row)
@@ -134,7 +143,7 @@ def log_assessment(
 
 def get_assessment(session: Session, *, trace_id: str, assessment_id: str) -> AssessmentView:
     """One live assessment of the trace."""
-    require_trace(session, trace_id)
+    ensure_trace(session, trace_id)
     return _view_one(session, _require(session, trace_id, assessment_id))
 
 
@@ -164,9 +173,10 @@ def update_assessment(
     changes: AssessmentChanges,
     actor: str,
     limits: ValueLimits,
+    default_overlap: int = DEFAULT_OVERLAP,
 ) -> AssessmentView:
     """Apply an update mask; for a proposal a value change is an edit, a rename a move."""
-    require_trace(session, trace_id)
+    ensure_trace(session, trace_id)
     row = _require(session, trace_id, assessment_id)
     _refuse_kind_change(row, changes)
     if changes.name is not None:
@@ -176,7 +186,7 @@ def update_assessment(
     check_rationale(changes.rationale, limits)
     metadata = check_metadata(changes.metadata, limits) if changes.metadata is not None else None
     if row.role == Role.PROPOSAL:
-        _update_proposal(session, row, changes, metadata, actor)
+        _update_proposal(session, row, changes, metadata, actor, default_overlap)
     else:
         _update_in_place(row, changes, metadata)
         session.add(row)
@@ -193,9 +203,12 @@ def _update_proposal(
     changes: AssessmentChanges,
     metadata: dict[str, str] | None,
     actor: str,
+    default_overlap: int,
 ) -> None:
     if changes.name is not None and changes.name != row.name:
-        proposals.move(session, proposal=row, name=changes.name, actor=actor)
+        proposals.move(
+            session, proposal=row, name=changes.name, actor=actor, default_overlap=default_overlap
+        )
     if changes.sets_value or changes.rationale is not None or metadata is not None:
         proposals.edit(
             session,
@@ -204,6 +217,7 @@ def _update_proposal(
             value=changes.value if changes.sets_value else row.value,
             rationale=changes.rationale,
             metadata=metadata,
+            default_overlap=default_overlap,
         )
 
 
@@ -222,14 +236,21 @@ def _update_in_place(
     row.updated_at = utcnow()
 
 
-def delete_assessment(session: Session, *, trace_id: str, assessment_id: str, actor: str) -> None:
+def delete_assessment(
+    session: Session,
+    *,
+    trace_id: str,
+    assessment_id: str,
+    actor: str,
+    default_overlap: int = DEFAULT_OVERLAP,
+) -> None:
     """Delete an assessment; what it overrode becomes valid again, as in MLflow."""
-    require_trace(session, trace_id)
+    ensure_trace(session, trace_id)
     row = _require(session, trace_id, assessment_id)
     if row.role == Role.CANONICAL:
         raise InvalidInput("a canonical expectation is retired by a new decision, not deleted")
     if row.role == Role.PROPOSAL:
-        proposals.withdraw(session, proposal=row, actor=actor)
+        proposals.withdraw(session, proposal=row, actor=actor, default_overlap=default_overlap)
     else:
         row.deleted_at = utcnow()
         session.add(row)

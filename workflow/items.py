@@ -14,33 +14,24 @@ from workflow.models.base import utcnow
 from workflow.states import ItemEvent, ItemState, next_state
 
 
-def _schema_id(session: Session, name: str) -> int | None:
-    return session.exec(select(LabelSchema.id).where(LabelSchema.name == name)).first()
-
-
 def item_for(session: Session, *, trace_id: str, span_id: str, name: str) -> Item:
     """The campaign-free item for (trace, span, name), created if new, locked until commit.
 
-    Insert-or-ignore then select, so two annotators creating the same item at once both end up
-    with the one row instead of one of them failing on the unique index.
+    One upsert that returns the row: a new item is inserted; an existing one is "updated" to
+    itself, which locks it (PostgreSQL) just as SELECT ... FOR UPDATE would. Two annotators
+    creating the same item at once both end up with the one row.
     """
     dialect_insert = pg_insert if is_postgres(session) else sqlite_insert
-    session.exec(
-        dialect_insert(Item)
-        .values(trace_id=trace_id, span_id=span_id, name=name, schema_id=_schema_id(session, name))
-        .on_conflict_do_nothing(
-            index_elements=["trace_id", "span_id", "name"],
-            index_where=text("campaign_id IS NULL"),
-        )
+    schema_id = select(LabelSchema.id).where(LabelSchema.name == name).scalar_subquery()
+    statement = dialect_insert(Item).values(
+        trace_id=trace_id, span_id=span_id, name=name, schema_id=schema_id
     )
-    statement = (
-        select(Item)
-        .where(Item.trace_id == trace_id, Item.span_id == span_id, Item.name == name)
-        .where(col(Item.campaign_id).is_(None))
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return session.exec(statement).one()
+    statement = statement.on_conflict_do_update(
+        index_elements=["trace_id", "span_id", "name"],
+        index_where=text("campaign_id IS NULL"),
+        set_={"name": statement.excluded.name},
+    ).returning(Item)
+    return session.scalars(statement, execution_options={"populate_existing": True}).one()
 
 
 def lock_item(session: Session, item_id: int) -> Item:

@@ -9,6 +9,9 @@ from workflow.consensus import ConsensusError, LabelSchemaSpec, infer_spec
 from workflow.errors import AlreadyExists, InvalidInput
 from workflow.models import Item, LabelSchema
 
+# Distinct annotators an item needs when neither its label schema nor the settings say.
+DEFAULT_OVERLAP = 3
+
 
 def schema_of(session: Session, item: Item) -> LabelSchema | None:
     """The label schema governing the item, if its name has one."""

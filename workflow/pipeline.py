@@ -7,7 +7,7 @@ from sqlmodel import Session, col, select
 from workflow import canonical, notifications, outbox
 from workflow.consensus import ConsensusError, LabelSchemaSpec, ProposalInput, evaluate_item
 from workflow.items import lock_item, transition
-from workflow.label_schemas import spec_for
+from workflow.label_schemas import DEFAULT_OVERLAP, spec_for
 from workflow.models import Assessment, Decision, Item, Role
 from workflow.states import ItemEvent, ItemState
 
@@ -51,7 +51,7 @@ def last_decision(session: Session, item_id: int) -> Decision | None:
     return session.exec(statement.limit(1)).first()
 
 
-def evaluate(session: Session, *, item_id: int, default_overlap: int = 3) -> str:
+def evaluate(session: Session, *, item_id: int, default_overlap: int = DEFAULT_OVERLAP) -> str:
     """Evaluate the item if its proposals changed since the last decision; returns its state."""
     item = lock_item(session, item_id)
     proposals = live_proposals(session, item_id)

