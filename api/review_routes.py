@@ -7,9 +7,7 @@ from pydantic import BaseModel, Field, JsonValue
 
 from api.deps import LimitsDep, SessionDep, SettingsDep
 from workflow import label_schemas, review
-from workflow.errors import NotFound
-from workflow.models import Item, LabelSchema
-from workflow.pipeline import last_decision
+from workflow.models import LabelSchema
 from workflow.quorum_rule import Choice
 
 router = APIRouter(prefix="/api/v1", tags=["review"])
@@ -75,28 +73,7 @@ def put_committee(scope: str, body: CommitteeUpdate, session: SessionDep) -> dic
 @router.get("/items/{item_id}")
 def get_item(item_id: int, session: SessionDep) -> dict[str, Any]:
     """An item's state and its latest decision (proposals are shown to its reviewers only)."""
-    item = session.get(Item, item_id)
-    if item is None:
-        raise NotFound(f"item {item_id} not found")
-    decision = last_decision(session, item_id)
-    return {
-        "id": item.id,
-        "trace_id": item.trace_id,
-        "span_id": item.span_id or None,
-        "name": item.name,
-        "state": item.state,
-        "round": item.review_round,
-        "decision": None
-        if decision is None
-        else {
-            "id": decision.id,
-            "outcome": decision.outcome,
-            "method": decision.method,
-            "value": decision.value,
-            "algorithm": decision.algorithm,
-            "voters": decision.voters,
-        },
-    }
+    return review.item_status(session, item_id=item_id)
 
 
 @router.get("/reviewers/{reviewer_id}/queue")

@@ -88,7 +88,7 @@ def proposals(items: int, spread: int = 30) -> list[tuple[str, str, str]]:
     return [proposal for *_, proposal in sorted(slots)]
 
 
-async def drive(base: str, plan: list, rate: float, backlog: list) -> list[float]:
+async def drive(base: str, plan: list, rate: float, backlog: list, failures: list) -> list[float]:
     """Send the plan at `rate` per second; sample the outbox backlog once a second."""
     latencies: list[float] = []
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
@@ -96,23 +96,29 @@ async def drive(base: str, plan: list, rate: float, backlog: list) -> list[float
 
         async def send(trace_id: str, annotator: str, value: str) -> None:
             started = time.perf_counter()
-            response = await client.post(
-                f"/api/3.0/mlflow/traces/{trace_id}/assessments",
-                json={
-                    "assessment": {
-                        "assessment_name": "expected_answer",
-                        "source": {"source_type": "HUMAN", "source_id": annotator},
-                        "expectation": {"value": value},
-                    }
-                },
-            )
-            response.raise_for_status()
+            body = {
+                "assessment": {
+                    "assessment_name": "expected_answer",
+                    "source": {"source_type": "HUMAN", "source_id": annotator},
+                    "expectation": {"value": value},
+                }
+            }
+            try:
+                response = await client.post(
+                    f"/api/3.0/mlflow/traces/{trace_id}/assessments", json=body
+                )
+                response.raise_for_status()
+            except httpx.HTTPError as exc:  # an overloaded server: counted, not fatal
+                failures.append(type(exc).__name__)
+                return
             latencies.append(time.perf_counter() - started)
 
         async def sample() -> None:
             while True:
-                health = (await client.get("/health")).json()
-                backlog.append(health["outbox_pending"])
+                try:
+                    backlog.append((await client.get("/health")).json()["outbox_pending"])
+                except httpx.HTTPError:
+                    backlog.append(None)
                 await asyncio.sleep(1)
 
         sampler = asyncio.create_task(sample())
@@ -211,12 +217,13 @@ def main() -> None:
             batch = [trace(i) for i in range(start_index, min(items, start_index + 500))]
             httpx.post(f"{base}/api/v1/traces", json=batch, timeout=60).raise_for_status()
         backlog: list[int] = []
+        failures: list[str] = []
         time.sleep(3)  # let the workers connect
-        request_latencies = asyncio.run(drive(base, proposals(items), args.rate, backlog))
+        request_latencies = asyncio.run(drive(base, proposals(items), args.rate, backlog, failures))
         deadline = time.monotonic() + 120
         while httpx.get(f"{base}/health").json()["outbox_pending"] and time.monotonic() < deadline:
             time.sleep(0.5)
-        report(args, item_latencies(database_url), request_latencies, backlog, items)
+        report(args, item_latencies(database_url), request_latencies, backlog, items, failures)
     finally:
         for process in reversed(processes):
             process.terminate()
@@ -224,7 +231,7 @@ def main() -> None:
             process.wait(timeout=30)
 
 
-def report(args, settled, requests, backlog, items) -> None:
+def report(args, settled, requests, backlog, items, failures) -> None:
     both = settled["promoted"] + settled["in_review"]
     result = {
         "rate_per_s": args.rate,
@@ -239,6 +246,7 @@ def report(args, settled, requests, backlog, items) -> None:
         "route_p50_ms": 1000 * statistics.median(settled["in_review"]),
         "request_p50_ms": 1000 * statistics.median(requests),
         "request_p99_ms": 1000 * percentile(requests, 0.99),
+        "request_failures": len(failures),
         "backlog_samples": backlog,
     }
     print(json.dumps({k: v for k, v in result.items() if k != "backlog_samples"}, indent=2))

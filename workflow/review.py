@@ -130,13 +130,9 @@ def cast_vote(
     if reviewer_id not in assigned(session, item):
         raise Forbidden(f"{reviewer_id} does not review item {item_id} in this round")
     value = _voted_value(session, item, request, limits)
-    vote = session.exec(
-        select(Vote).where(
-            Vote.item_id == item_id,
-            Vote.review_round == item.review_round,
-            Vote.reviewer_id == reviewer_id,
-        )
-    ).first() or Vote(item_id=item_id, review_round=item.review_round, reviewer_id=reviewer_id)
+    vote = _current_vote(session, item, reviewer_id) or Vote(
+        item_id=item_id, review_round=item.review_round, reviewer_id=reviewer_id
+    )
     vote.choice, vote.assessment_id, vote.value = request.choice, request.assessment_id, value
     vote.comment, vote.updated_at = request.comment, utcnow()
     session.add(vote)
@@ -193,30 +189,61 @@ def resolve(session: Session, *, item_id: int) -> str:
     return item.state
 
 
-def review_view(session: Session, *, item_id: int, reviewer_id: str) -> dict[str, Any]:
-    """What a reviewer of the item sees: every proposal side by side, the engine's breakdown."""
+def _current_vote(session: Session, item: Item, reviewer_id: str) -> Vote | None:
+    statement = select(Vote).where(
+        Vote.item_id == item.id,
+        Vote.review_round == item.review_round,
+        Vote.reviewer_id == reviewer_id,
+    )
+    return session.exec(statement).first()
+
+
+def _require_item(session: Session, item_id: int) -> Item:
     item = session.get(Item, item_id)
     if item is None:
         raise NotFound(f"item {item_id} not found")
+    return item
+
+
+def _summary(item: Item) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "trace_id": item.trace_id,
+        "span_id": item.span_id or None,
+        "name": item.name,
+        "state": item.state,
+        "round": item.review_round,
+    }
+
+
+def item_status(session: Session, *, item_id: int) -> dict[str, Any]:
+    """An item's state and latest decision: what anyone may see (no proposals)."""
+    item = _require_item(session, item_id)
+    decision = last_decision(session, item_id)
+    return {
+        **_summary(item),
+        "decision": None
+        if decision is None
+        else {
+            "id": decision.id,
+            "outcome": decision.outcome,
+            "method": decision.method,
+            "value": decision.value,
+            "algorithm": decision.algorithm,
+            "voters": decision.voters,
+        },
+    }
+
+
+def review_view(session: Session, *, item_id: int, reviewer_id: str) -> dict[str, Any]:
+    """What a reviewer of the item sees: every proposal side by side, the engine's breakdown."""
+    item = _require_item(session, item_id)
     if item.state != ItemState.IN_REVIEW or reviewer_id not in assigned(session, item):
         raise Forbidden(f"{reviewer_id} does not review item {item_id}")
     decision = last_decision(session, item_id)
-    mine = session.exec(
-        select(Vote).where(
-            Vote.item_id == item_id,
-            Vote.review_round == item.review_round,
-            Vote.reviewer_id == reviewer_id,
-        )
-    ).first()
+    mine = _current_vote(session, item, reviewer_id)
     return {
-        "item": {
-            "id": item.id,
-            "trace_id": item.trace_id,
-            "span_id": item.span_id or None,
-            "name": item.name,
-            "state": item.state,
-            "round": item.review_round,
-        },
+        "item": _summary(item),
         "proposals": [
             {
                 "assessment_id": p.assessment_id,

@@ -3,6 +3,9 @@
 No eager mode: the API's relay publishes to Redis and worker processes run the tasks.
 """
 
+import os
+import signal
+import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -12,8 +15,16 @@ from sqlmodel import Session, col, func, select
 
 from tests.api.conftest import LiveServer
 from tests.factories import trace_json
-from tests.workers.conftest import FAST_DELIVERY, wait_for
-from workflow.models import Assessment, Decision, Item, Notification, OutboxMessage, Role
+from tests.workers.conftest import FAST_DELIVERY, QUORUM, wait_for
+from workflow.models import (
+    Assessment,
+    Decision,
+    Item,
+    Notification,
+    OutboxMessage,
+    ReconcileRun,
+    Role,
+)
 
 SETTINGS = {key.removeprefix("QUORUM_").lower(): value for key, value in FAST_DELIVERY.items()}
 
@@ -135,15 +146,12 @@ def test_a_task_survives_its_worker_child_being_killed(database, api, workers):
         worker = workers.start()
         wait_for(lambda: waiting_for_lock(database), timeout=30, what="the task to start")
         for pid in workers.children(worker):
-            import os
-            import signal
-
             os.kill(pid, signal.SIGKILL)
     finally:
         transaction.rollback()
         connection.close()
     wait_for(lambda: states(database) == ["promoted"], timeout=30, what="the redelivered task")
-    assert all_done(database) or wait_for(lambda: all_done(database), timeout=10, what="outbox")
+    wait_for(lambda: all_done(database), timeout=10, what="every outbox message to finish")
 
 
 def test_a_task_survives_the_whole_worker_being_killed(database, api, workers):
@@ -182,3 +190,25 @@ def test_proposals_accepted_while_redis_is_down_are_all_processed(database, api,
     broker.start()
     wait_for(lambda: all_done(database), timeout=60, what="the backlog after Redis came back")
     assert sorted(states(database)) == ["collecting"] + ["promoted"] * 33
+
+
+def test_beat_runs_the_reconciler_on_its_schedule(database, broker, workers, tmp_path):
+    workers.start(concurrency=1)
+    beat = subprocess.Popen(
+        [QUORUM, "beat", "--loglevel", "warning"],
+        cwd=tmp_path,
+        env=workers.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        interval = float(FAST_DELIVERY["QUORUM_RECONCILE_INTERVAL"])
+
+        def reconciled() -> bool:
+            with Session(database) as session:
+                return session.exec(select(func.count()).select_from(ReconcileRun)).one() >= 2
+
+        wait_for(reconciled, timeout=10 * interval + 20, what="two reconciler passes")
+    finally:
+        beat.terminate()
+        beat.wait(timeout=10)
