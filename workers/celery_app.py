@@ -32,7 +32,14 @@ def make_celery(broker_url: str, settings: Settings | None = None) -> Celery:
         task_soft_time_limit=max(1, settings.task_time_limit - 5),
         # Redis redelivers an unacknowledged message after this; it exceeds the time limit
         # (Settings refuses anything else), so a slow task is never run twice at once.
-        broker_transport_options={"visibility_timeout": settings.visibility_timeout},
+        # kombu looks for such messages only every interval x throttle seconds (10 x 10 by
+        # default): sweep every tenth of the timeout instead, so a message of a killed worker
+        # is back within about 1.1 visibility timeouts.
+        broker_transport_options={
+            "visibility_timeout": settings.visibility_timeout,
+            "unacked_restore_interval": max(1, settings.visibility_timeout // 10),
+            "unacked_restore_throttle": 1,
+        },
         broker_connection_timeout=2,
         broker_connection_retry_on_startup=True,
         task_publish_retry=True,
