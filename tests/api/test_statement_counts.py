@@ -1,0 +1,62 @@
+"""Statements per request on the hot routes stay fixed: an N+1 regression fails here."""
+
+import threading
+from contextlib import contextmanager
+
+from fastapi.testclient import TestClient
+from sqlalchemy import event
+
+from api.app import create_app
+from tests.factories import trace_json
+from workflow.settings import Settings
+
+
+@contextmanager
+def counted(engine):
+    """Statements the request runs; the relay's and the worker's own threads are left out."""
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if not threading.current_thread().name.startswith("quorum-"):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def proposal(annotator: str, name: str = "expected_answer") -> dict:
+    return {
+        "assessment": {
+            "assessment_name": name,
+            "source": {"source_type": "HUMAN", "source_id": annotator},
+            "expectation": {"value": "Paris"},
+        }
+    }
+
+
+def test_hot_routes_issue_a_fixed_number_of_statements(committed):
+    settings = Settings(environment="test", database_url="sqlite://")
+    with TestClient(create_app(settings, engine=committed)) as client:
+        trace = trace_json()
+        trace_id = trace["info"]["trace_id"]
+        client.post("/api/v1/traces", json=trace).raise_for_status()
+        route = f"/api/3.0/mlflow/traces/{trace_id}/assessments"
+        client.post(route, json=proposal("warm-up")).raise_for_status()
+
+        with counted(committed) as create:
+            client.post(route, json=proposal("a@x")).raise_for_status()
+        # Trace check, item upsert, live proposal, the assessment, its revision and audit
+        # inserts, the quota count, the canonical check: 8 (SQLite adds its BEGIN IMMEDIATE).
+        expected = 8 + (committed.dialect.name == "sqlite")
+        assert len(create) == expected, create
+
+        with counted(committed) as small_view:
+            client.get(f"/api/3.0/mlflow/traces/{trace_id}").raise_for_status()
+        for index in range(20):
+            client.post(route, json=proposal(f"ann{index}@x", f"name{index}")).raise_for_status()
+        with counted(committed) as large_view:
+            client.get(f"/api/3.0/mlflow/traces/{trace_id}").raise_for_status()
+        assert len(large_view) == len(small_view), large_view
