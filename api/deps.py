@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlmodel import Session
 
+from workflow import outbox
 from workflow.db import unit_of_work
 from workflow.settings import Settings
 from workflow.values import ValueLimits
@@ -13,9 +14,12 @@ from workflow.values import ValueLimits
 
 def _session(request: Request) -> Iterator[Session]:
     state = request.app.state
-    # The request boundary: commit when the route returns, then wake the outbox relay.
-    with unit_of_work(state.engine, after_commit=state.relay.kick) as session:
+    # The request boundary: commit when the route returns, then wake the outbox relay if the
+    # request wrote work for it (most reads and two of three proposals do not).
+    with unit_of_work(state.engine) as session:
         yield session
+    if outbox.enqueued(session):
+        state.relay.kick()
 
 
 def _limits(request: Request) -> ValueLimits:

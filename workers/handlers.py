@@ -23,7 +23,7 @@ class TaskRunner:
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self.engine = engine
         self.max_attempts = settings.max_attempts
-        # Called after each task commits: publishes the follow-up work the task wrote.
+        # Called after a task that wrote follow-up work commits: publishes that work.
         self.after_commit: Callable[[], None] | None = None
         self.handlers: dict[str, Callable[..., Any]] = {
             outbox.EVALUATE_ITEM: partial(
@@ -60,13 +60,15 @@ class TaskRunner:
         if not self._admit(message_id):
             return False
         try:
-            with unit_of_work(self.engine, after_commit=self.after_commit) as session:
+            with unit_of_work(self.engine) as session:
                 if not outbox.mark_completed(session, message_id):
                     return False
                 handler(session, **payload)
         except Exception as exc:
             self._record_failure(message_id, exc)
             raise
+        if self.after_commit is not None and outbox.enqueued(session):
+            self.after_commit()
         return True
 
     def _record_failure(self, message_id: int, exc: Exception) -> None:

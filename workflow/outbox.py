@@ -16,11 +16,20 @@ class Publisher(Protocol):
         """Send one outbox message; raise if it could not be sent."""
 
 
+_ENQUEUED = "quorum.outbox.enqueued"
+
+
 def enqueue(session: Session, task: str, **payload: Any) -> OutboxMessage:
     """Add a task to the current transaction: it leaves only if the transaction commits."""
     message = OutboxMessage(task=task, payload=payload)
     session.add(message)
+    session.info[_ENQUEUED] = True
     return message
+
+
+def enqueued(session: Session) -> bool:
+    """Whether this session's work wrote outbox rows, i.e. whether the relay has work now."""
+    return session.info.get(_ENQUEUED, False)
 
 
 def unpublished(session: Session, *, limit: int = 500) -> Sequence[OutboxMessage]:
