@@ -6,6 +6,7 @@ from dataclasses import replace
 from sqlmodel import Session, col, select
 
 from workflow import audit, proposals
+from workflow.canonical import valid_canonical
 from workflow.entities import AssessmentChanges, AssessmentDraft, AssessmentView, Kind, SourceType
 from workflow.errors import AlreadyExists, InvalidInput, NotFound
 from workflow.ids import ASSESSMENT_ID, check_span_id
@@ -34,10 +35,7 @@ def _role(draft: AssessmentDraft) -> Role:
 def _canonical_keys(session: Session, trace_id: str) -> set[tuple[str, str]]:
     """(span, name) pairs of the trace that have a valid canonical expectation."""
     statement = select(Assessment.span_id, Assessment.name).where(
-        Assessment.trace_id == trace_id,
-        Assessment.role == Role.CANONICAL,
-        col(Assessment.valid),
-        col(Assessment.deleted_at).is_(None),
+        Assessment.trace_id == trace_id, *valid_canonical()
     )
     return {(span_id, name) for span_id, name in session.exec(statement)}
 

@@ -40,6 +40,15 @@ def record_decision(
     return decision
 
 
+def valid_canonical() -> tuple:
+    """The conditions that pick valid canonical expectations."""
+    return (
+        Assessment.role == Role.CANONICAL,
+        col(Assessment.valid),
+        col(Assessment.deleted_at).is_(None),
+    )
+
+
 def current_canonical(
     session: Session, *, trace_id: str, span_id: str, name: str
 ) -> Assessment | None:
@@ -50,9 +59,7 @@ def current_canonical(
             Assessment.trace_id == trace_id,
             Assessment.span_id == span_id,
             Assessment.name == name,
-            Assessment.role == Role.CANONICAL,
-            col(Assessment.valid),
-            col(Assessment.deleted_at).is_(None),
+            *valid_canonical(),
         )
         .with_for_update()
     )

@@ -8,7 +8,8 @@ from workflow import canonical, notifications, outbox
 from workflow.consensus import ConsensusError, LabelSchemaSpec, ProposalInput, evaluate_item
 from workflow.items import lock_item, transition
 from workflow.label_schemas import DEFAULT_OVERLAP, spec_for
-from workflow.models import Assessment, Decision, Item, Role
+from workflow.models import Assessment, Decision, Item
+from workflow.proposals import live_proposals
 from workflow.states import ItemEvent, ItemState
 
 # States an item has left collection for; a changed proposal set sends it back (reopen).
@@ -22,17 +23,6 @@ _DECIDED = frozenset(
     }
 )
 ACTOR = "quorum:pipeline"
-
-
-def live_proposals(session: Session, item_id: int) -> list[Assessment]:
-    """The item's live proposals, in annotator order."""
-    statement = (
-        select(Assessment)
-        .where(Assessment.item_id == item_id, Assessment.role == Role.PROPOSAL)
-        .where(col(Assessment.deleted_at).is_(None))
-        .order_by(col(Assessment.source_id))
-    )
-    return list(session.exec(statement).all())
 
 
 def signature(proposals: list[Assessment]) -> list[dict[str, Any]]:

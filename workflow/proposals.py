@@ -16,14 +16,24 @@ from workflow.states import ItemState
 _COLLECTING = frozenset({ItemState.COLLECTING, ItemState.REOPENED})
 
 
-def live_proposal(session: Session, *, item_id: int, annotator_id: str) -> Assessment | None:
-    """The annotator's current proposal for the item, if any."""
-    statement = select(Assessment).where(
+def _live(item_id: int) -> tuple:
+    """The conditions that pick an item's live proposals."""
+    return (
         Assessment.item_id == item_id,
-        Assessment.source_id == annotator_id,
         Assessment.role == Role.PROPOSAL,
         col(Assessment.deleted_at).is_(None),
     )
+
+
+def live_proposals(session: Session, item_id: int) -> list[Assessment]:
+    """The item's live proposals, in annotator order."""
+    statement = select(Assessment).where(*_live(item_id)).order_by(col(Assessment.source_id))
+    return list(session.exec(statement).all())
+
+
+def live_proposal(session: Session, *, item_id: int, annotator_id: str) -> Assessment | None:
+    """The annotator's current proposal for the item, if any."""
+    statement = select(Assessment).where(*_live(item_id), Assessment.source_id == annotator_id)
     return session.exec(statement).first()
 
 
@@ -52,12 +62,7 @@ def _lock_for_change(session: Session, proposal: Assessment) -> Item:
 
 
 def _live_count(session: Session, item_id: int) -> int:
-    statement = select(func.count()).where(
-        Assessment.item_id == item_id,
-        Assessment.role == Role.PROPOSAL,
-        col(Assessment.deleted_at).is_(None),
-    )
-    return session.exec(statement).one()
+    return session.exec(select(func.count()).where(*_live(item_id))).one()
 
 
 def _needs_evaluation(session: Session, item: Item, default_overlap: int) -> bool:

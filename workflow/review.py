@@ -14,7 +14,8 @@ from workflow.label_schemas import spec_for
 from workflow.models import CommitteeMember, Item, ReviewAssignment, Vote
 from workflow.models.base import utcnow
 from workflow.models.review import DEFAULT_SCOPE
-from workflow.pipeline import last_decision, live_proposals, signature
+from workflow.pipeline import last_decision, signature
+from workflow.proposals import live_proposals
 from workflow.quorum_rule import ALGORITHM, Ballot, Choice, Standing, strict_majority
 from workflow.states import ItemEvent, ItemState
 from workflow.values import ValueLimits, check_value

@@ -58,8 +58,3 @@ def next_state(state: ItemState, event: ItemEvent) -> ItemState:
         return TRANSITIONS[(ItemState(state), event)]
     except KeyError:
         raise Conflict(f"an item in state {state!s} cannot take event {event!s}") from None
-
-
-def can_take(state: ItemState, event: ItemEvent) -> bool:
-    """Whether the table allows this event from this state."""
-    return (ItemState(state), event) in TRANSITIONS
