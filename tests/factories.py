@@ -4,7 +4,11 @@ import base64
 import secrets
 from typing import Any
 
+from sqlmodel import col, select
+
+from workflow import assessments, outbox, pipeline, review
 from workflow.entities import AssessmentDraft, Kind, SourceType
+from workflow.models import Assessment, OutboxMessage
 from workflow.values import ValueLimits
 
 LIMITS = ValueLimits()
@@ -73,6 +77,20 @@ def human(name: str, value: Any, annotator: str, **fields: Any) -> AssessmentDra
     )
 
 
+def propose(
+    session, trace_id: str, annotator: str, value: Any, name: str = "expected_answer"
+) -> int:
+    """Log a HUMAN expectation through the service, as the annotator; returns its item's id."""
+    view = assessments.log_assessment(
+        session,
+        trace_id=trace_id,
+        draft=human(name, value, annotator),
+        actor=annotator,
+        limits=LIMITS,
+    )
+    return session.get(Assessment, view.assessment_id).item_id
+
+
 def judge(name: str, value: Any, **fields: Any) -> AssessmentDraft:
     """An LLM_JUDGE expectation: a suggestion."""
     return AssessmentDraft(
@@ -103,11 +121,6 @@ def run_outbox(session, *, default_overlap: int = 3) -> list[str]:
     For service tests inside one rolled-back transaction; the real delivery path (relay,
     broker, TaskRunner) has its own tests with real workers.
     """
-    from sqlmodel import col, select
-
-    from workflow import outbox, pipeline, review
-    from workflow.models import OutboxMessage
-
     handlers = {
         outbox.EVALUATE_ITEM: lambda **ids: pipeline.evaluate(
             session, default_overlap=default_overlap, **ids

@@ -3,7 +3,7 @@
 import pytest
 from sqlmodel import Session, col, select
 
-from tests.factories import LIMITS, human, run_outbox, trace_json
+from tests.factories import propose, run_outbox, trace_json
 from workflow import assessments, pipeline, traces
 from workflow.errors import InvalidInput
 from workflow.models import Assessment, Decision, Item, LabelSchema, Role
@@ -14,17 +14,6 @@ def trace_id(session: Session) -> str:
     payload = trace_json()
     traces.register_traces(session, payloads=[payload], actor="test")
     return payload["info"]["trace_id"]
-
-
-def propose(session: Session, trace_id: str, annotator: str, value) -> int:
-    view = assessments.log_assessment(
-        session,
-        trace_id=trace_id,
-        draft=human("expected_answer", value, annotator),
-        actor=annotator,
-        limits=LIMITS,
-    )
-    return session.get(Assessment, view.assessment_id).item_id
 
 
 def canonicals(session: Session, trace_id: str) -> list[Assessment]:
@@ -104,22 +93,9 @@ def test_a_label_schema_refuses_values_it_does_not_accept_and_sets_the_quota(ses
     session.add(LabelSchema(name="verdict", value_type="categorical", spec=spec, overlap=2))
     session.flush()
     with pytest.raises(InvalidInput, match="does not fit label schema"):
-        assessments.log_assessment(
-            session,
-            trace_id=trace_id,
-            draft=human("verdict", "maybe", "a@x"),
-            actor="a@x",
-            limits=LIMITS,
-        )
+        propose(session, trace_id, "a@x", "maybe", name="verdict")
     assert session.exec(select(Assessment)).all() == []
     for annotator in ("a@x", "b@x"):
-        view = assessments.log_assessment(
-            session,
-            trace_id=trace_id,
-            draft=human("verdict", "yes", annotator),
-            actor=annotator,
-            limits=LIMITS,
-        )
-    item_id = session.get(Assessment, view.assessment_id).item_id
+        item_id = propose(session, trace_id, annotator, "yes", name="verdict")
     run_outbox(session)
     assert session.get(Item, item_id).state == "promoted"

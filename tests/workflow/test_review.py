@@ -3,7 +3,7 @@
 import pytest
 from sqlmodel import Session, func, select, update
 
-from tests.factories import LIMITS, human, run_outbox, trace_json
+from tests.factories import LIMITS, propose, run_outbox, trace_json
 from workflow import assessments, pipeline, review, traces
 from workflow.errors import Conflict, Forbidden, InvalidInput
 from workflow.models import (
@@ -32,15 +32,9 @@ def trace_id(session: Session) -> str:
 
 def disputed_item(session: Session, trace_id: str, name: str = "expected_answer") -> int:
     for annotator, value in [("a@x", "Paris"), ("b@x", "Lyon"), ("c@x", "Nice")]:
-        view = assessments.log_assessment(
-            session,
-            trace_id=trace_id,
-            draft=human(name, value, annotator),
-            actor=annotator,
-            limits=LIMITS,
-        )
+        item_id = propose(session, trace_id, annotator, value, name=name)
     run_outbox(session)
-    return session.get(Assessment, view.assessment_id).item_id
+    return item_id
 
 
 def vote(session, item_id, reviewer, choice, **fields):
@@ -117,15 +111,8 @@ def test_a_corrected_value_must_fit_the_schema(session, trace_id):
     session.add(LabelSchema(name="verdict", value_type="categorical", spec=spec, overlap=3))
     session.flush()
     for annotator, value in [("a@x", "yes"), ("b@x", "no"), ("c@x", "unsure")]:
-        view = assessments.log_assessment(
-            session,
-            trace_id=trace_id,
-            draft=human("verdict", value, annotator),
-            actor=annotator,
-            limits=LIMITS,
-        )
+        item_id = propose(session, trace_id, annotator, value, name="verdict")
     run_outbox(session)
-    item_id = session.get(Assessment, view.assessment_id).item_id
     with pytest.raises(InvalidInput, match="does not fit"):
         vote(session, item_id, "r1@x", "value", value="perhaps")
 
@@ -152,13 +139,7 @@ def test_no_committee_means_escalation_not_silence(session, trace_id):
 def test_an_edit_during_review_reopens_into_a_new_round(session, trace_id):
     item_id = disputed_item(session, trace_id)
     vote(session, item_id, "r1@x", "value", value="Paris")
-    assessments.log_assessment(
-        session,
-        trace_id=trace_id,
-        draft=human("expected_answer", "Marseille", "c@x"),
-        actor="c@x",
-        limits=LIMITS,
-    )
+    propose(session, trace_id, "c@x", "Marseille")
     run_outbox(session)
     item = session.get(Item, item_id)
     assert (item.state, item.review_round) == ("in_review", 2)
@@ -168,14 +149,7 @@ def test_an_edit_during_review_reopens_into_a_new_round(session, trace_id):
 
 def test_the_reconciler_redrives_idle_items_and_dead_letters_poison(session, trace_id):
     for annotator in ("a@x", "b@x", "c@x"):
-        assessments.log_assessment(
-            session,
-            trace_id=trace_id,
-            draft=human("expected_answer", "Paris", annotator),
-            actor=annotator,
-            limits=LIMITS,
-        )
-    item_id = session.exec(select(Item.id)).one()
+        item_id = propose(session, trace_id, annotator, "Paris")
     pipeline.evaluate(session, item_id=item_id)
     # Every message lost: marked done without running, so the item sits in "agreed".
     session.exec(update(OutboxMessage).values(completed_at=OutboxMessage.created_at))
