@@ -1,20 +1,15 @@
 """Which domain function runs each outbox task, and how one message is run exactly once."""
 
-import logging
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import select
 
 from workflow import outbox, pipeline, review
 from workflow.db import unit_of_work
 from workflow.models import OutboxMessage
-from workflow.models.base import utcnow
 from workflow.settings import Settings
-
-log = logging.getLogger(__name__)
 
 
 class TaskRunner:
@@ -35,19 +30,9 @@ class TaskRunner:
         }
 
     def _admit(self, message_id: int) -> bool:
-        """Count this delivery; refuse it if the message is done, dead, or just died of it."""
+        """Count this delivery in its own transaction; False if the message must not run."""
         with unit_of_work(self.engine) as session:
-            statement = select(OutboxMessage).where(OutboxMessage.id == message_id)
-            message = session.exec(statement.with_for_update()).first()
-            if message is None or message.completed_at or message.dead_at:
-                return False
-            message.attempts += 1
-            if message.attempts > self.max_attempts:
-                message.dead_at = utcnow()
-                message.last_error = f"dead-lettered after {self.max_attempts} deliveries"
-                log.error("outbox message %s (%s) dead-lettered", message_id, message.task)
-                return False
-            return True
+            return outbox.count_delivery(session, message_id, max_attempts=self.max_attempts)
 
     def run(self, message_id: int, task: str, payload: dict[str, Any]) -> bool:
         """Run one message; False when it was already done, dead, or a duplicate delivery.

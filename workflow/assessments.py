@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from dataclasses import replace
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from workflow import audit, proposals
@@ -32,12 +33,16 @@ def _role(draft: AssessmentDraft) -> Role:
     return Role.PROPOSAL if draft.source_type is SourceType.HUMAN else Role.SUGGESTION
 
 
+_TABLE = Assessment.__table__
+_CANONICAL_KEYS = select(_TABLE.c.span_id, _TABLE.c.name).where(
+    _TABLE.c.trace_id == bindparam("trace_id"), *valid_canonical()
+)
+
+
 def _canonical_keys(session: Session, trace_id: str) -> set[tuple[str, str]]:
     """(span, name) pairs of the trace that have a valid canonical expectation."""
-    statement = select(Assessment.span_id, Assessment.name).where(
-        Assessment.trace_id == trace_id, *valid_canonical()
-    )
-    return {(span_id, name) for span_id, name in session.exec(statement)}
+    rows = session.execute(_CANONICAL_KEYS, {"trace_id": trace_id})
+    return {(span_id, name) for span_id, name in rows}
 
 
 def to_view(row: Assessment, canonical_keys: set[tuple[str, str]]) -> AssessmentView:

@@ -2,24 +2,45 @@
 
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session
 
 from workflow.models import AuditEntry
+
+# A Core insert: entries are never read back by the transaction that writes them, so they
+# need no ORM object, and the hot paths (every proposal, every transition) save its cost.
+_INSERT = insert(AuditEntry.__table__)
 
 
 def record(
     session: Session, *, actor: str, action: str, subject_type: str, subject_id: str, **details: Any
 ) -> None:
     """Append one audit entry; it commits or rolls back with the change it describes."""
-    session.add(
-        AuditEntry(
-            actor=actor,
-            action=action,
-            subject_type=subject_type,
-            subject_id=str(subject_id),
-            details=details,
-        )
+    session.execute(
+        _INSERT,
+        {
+            "actor": actor,
+            "action": action,
+            "subject_type": subject_type,
+            "subject_id": str(subject_id),
+            "details": details,
+        },
     )
+
+
+def record_many(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    subject_type: str,
+    subject_id: str,
+    details: list[dict[str, Any]],
+) -> None:
+    """Append one entry per details dict, in order, in one round trip."""
+    base = {"actor": actor, "action": action, "subject_type": subject_type}
+    rows = [{**base, "subject_id": str(subject_id), "details": entry} for entry in details]
+    session.execute(_INSERT, rows)
 
 
 def assessment_changed(

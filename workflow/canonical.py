@@ -2,13 +2,19 @@
 
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import insert
+from sqlmodel import Session, select
 
 from workflow import audit
 from workflow.entities import Kind, SourceType
 from workflow.models import Assessment, Decision, Item, Role
+from workflow.models.base import column_values
 
 AUTO, COMMITTEE = "auto", "committee"
+
+
+_INSERT_DECISION = insert(Decision.__table__).returning(Decision.__table__.c.id)
+_INSERT_ASSESSMENT = insert(Assessment.__table__)
 
 
 def record_decision(
@@ -35,18 +41,15 @@ def record_decision(
         proposals=proposals,
         voters=voters or [],
     )
-    session.add(decision)
-    session.flush()
+    # A Core insert: a decision is written once and never changed, so it needs no ORM tracking.
+    decision.id = session.execute(_INSERT_DECISION, column_values(decision)).scalar_one()
     return decision
 
 
 def valid_canonical() -> tuple:
-    """The conditions that pick valid canonical expectations."""
-    return (
-        Assessment.role == Role.CANONICAL,
-        col(Assessment.valid),
-        col(Assessment.deleted_at).is_(None),
-    )
+    """The conditions that pick valid canonical expectations (Core columns: ORM and Core alike)."""
+    columns = Assessment.__table__.c
+    return (columns.role == Role.CANONICAL.value, columns.valid, columns.deleted_at.is_(None))
 
 
 def current_canonical(
@@ -95,8 +98,7 @@ def promote(session: Session, *, item: Item, decision: Decision, actor: str) -> 
         item_id=item.id,
         decision_id=decision.id,
     )
-    session.add(canonical)
-    session.flush()
+    session.execute(_INSERT_ASSESSMENT, column_values(canonical))
     audit.assessment_changed(
         session,
         actor=actor,

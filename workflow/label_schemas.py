@@ -7,18 +7,19 @@ from sqlmodel import Session, col, select
 from workflow import audit
 from workflow.consensus import ConsensusError, LabelSchemaSpec, infer_spec
 from workflow.errors import AlreadyExists, InvalidInput
+from workflow.items import ItemRef
 from workflow.models import Item, LabelSchema
 
 # Distinct annotators an item needs when neither its label schema nor the settings say.
 DEFAULT_OVERLAP = 3
 
 
-def schema_of(session: Session, item: Item) -> LabelSchema | None:
+def schema_of(session: Session, item: Item | ItemRef) -> LabelSchema | None:
     """The label schema governing the item, if its name has one."""
     return session.get(LabelSchema, item.schema_id) if item.schema_id else None
 
 
-def check_fits(session: Session, item: Item, value: Any) -> None:
+def check_fits(session: Session, item: Item | ItemRef, value: Any) -> None:
     """Refuse a proposal value its item's label schema does not accept (a 400, nothing stored)."""
     schema = schema_of(session, item)
     if schema is None:

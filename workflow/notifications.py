@@ -2,11 +2,10 @@
 
 from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Insert
 from sqlmodel import Session
 
-from workflow.db import is_postgres
+from workflow.db import per_dialect
 from workflow.models import Item, Notification
 
 # Recipients that are roles rather than people: delivery (email, webhooks) expands them.
@@ -14,17 +13,23 @@ SUBSCRIBERS = "role:subscribers"
 LEADS = "role:leads"
 
 
+def _insert_or_ignore(insert_for_dialect) -> Insert:
+    return insert_for_dialect(Notification.__table__).on_conflict_do_nothing()
+
+
+_INSERT = per_dialect(_insert_or_ignore)
+
+
 def raise_once(
     session: Session, *, event: str, item: Item, recipients: list[str], **payload: Any
-) -> int:
-    """Store the notification for each recipient unless it exists; returns how many were new.
+) -> None:
+    """Store the notification for each recipient unless it exists.
 
     Insert-or-ignore on the unique (event, item, round, recipient): a task that runs twice,
     or two at once, raises each notification exactly once.
     """
     if not recipients:
-        return 0
-    dialect_insert = pg_insert if is_postgres(session) else sqlite_insert
+        return
     rows = [
         {
             "event": event,
@@ -35,5 +40,4 @@ def raise_once(
         }
         for recipient in recipients
     ]
-    result = session.exec(dialect_insert(Notification).values(rows).on_conflict_do_nothing())
-    return result.rowcount
+    session.execute(_INSERT[session.get_bind().dialect.name], rows)

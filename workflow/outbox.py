@@ -1,12 +1,16 @@
 """The outbox: enqueue work in the caller's transaction; hand pending rows to a publisher."""
 
+import logging
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
+from sqlalchemy import bindparam, insert
 from sqlmodel import Session, col, select, update
 
 from workflow.models import OutboxMessage
 from workflow.models.base import utcnow
+
+log = logging.getLogger(__name__)
 
 
 class Publisher(Protocol):
@@ -19,12 +23,14 @@ class Publisher(Protocol):
 _ENQUEUED = "quorum.outbox.enqueued"
 
 
-def enqueue(session: Session, task: str, **payload: Any) -> OutboxMessage:
+_INSERT = insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id)
+
+
+def enqueue(session: Session, task: str, **payload: Any) -> int:
     """Add a task to the current transaction: it leaves only if the transaction commits."""
-    message = OutboxMessage(task=task, payload=payload)
-    session.add(message)
+    message_id = session.execute(_INSERT, {"task": task, "payload": payload}).scalar_one()
     session.info[_ENQUEUED] = True
-    return message
+    return message_id
 
 
 def enqueued(session: Session) -> bool:
@@ -32,30 +38,50 @@ def enqueued(session: Session) -> bool:
     return session.info.get(_ENQUEUED, False)
 
 
-def unpublished(session: Session, *, limit: int = 500) -> Sequence[OutboxMessage]:
-    """Messages not yet handed to the broker, oldest first."""
-    statement = (
-        select(OutboxMessage)
-        .where(col(OutboxMessage.published_at).is_(None))
-        .where(col(OutboxMessage.completed_at).is_(None))
-        .where(OutboxMessage.available_at <= utcnow())
-        .where(col(OutboxMessage.dead_at).is_(None))
-        .order_by(col(OutboxMessage.id))
-        .limit(limit)
-        # Several relays (one per API process) share the table: each takes rows no other holds.
-        .with_for_update(skip_locked=True)
+class Pending(NamedTuple):
+    """A message waiting for the broker: what a publisher needs, read without the ORM."""
+
+    id: int
+    task: str
+    payload: dict[str, Any]
+
+
+_COLUMNS = OutboxMessage.__table__.c
+_UNPUBLISHED = (
+    select(_COLUMNS.id, _COLUMNS.task, _COLUMNS.payload)
+    .where(
+        _COLUMNS.published_at.is_(None),
+        _COLUMNS.completed_at.is_(None),
+        _COLUMNS.available_at <= bindparam("now"),
+        _COLUMNS.dead_at.is_(None),
     )
-    return session.exec(statement).all()
+    .order_by(_COLUMNS.id)
+    .limit(bindparam("limit"))
+    # Several relays (one per API process) share the table: each takes rows no other holds.
+    .with_for_update(skip_locked=True)
+)
+_MARK_PUBLISHED = (
+    update(OutboxMessage.__table__)
+    .where(_COLUMNS.id.in_(bindparam("ids", expanding=True)))
+    .values(published_at=bindparam("now"))
+)
+_PUBLISH_FAILED = (
+    update(OutboxMessage.__table__)
+    .where(_COLUMNS.id == bindparam("message_id"))
+    .values(last_error=bindparam("error"))
+)
+
+
+def unpublished(session: Session, *, limit: int = 500) -> list[Pending]:
+    """Messages not yet handed to the broker, oldest first, locked until commit."""
+    rows = session.execute(_UNPUBLISHED, {"now": utcnow(), "limit": limit})
+    return [Pending(*row) for row in rows]
 
 
 def mark_published(session: Session, message_ids: Sequence[int]) -> None:
     """Record that these messages reached the broker."""
     if message_ids:
-        session.exec(
-            update(OutboxMessage)
-            .where(col(OutboxMessage.id).in_(message_ids))
-            .values(published_at=utcnow())
-        )
+        session.execute(_MARK_PUBLISHED, {"ids": list(message_ids), "now": utcnow()})
 
 
 def requeue_unfinished(session: Session) -> int:
@@ -73,14 +99,37 @@ def requeue_unfinished(session: Session) -> int:
     return result.rowcount
 
 
+_TABLE = OutboxMessage.__table__
+_OPEN = (_TABLE.c.id == bindparam("message_id"), _TABLE.c.completed_at.is_(None))
+_COUNT_DELIVERY = (
+    update(_TABLE)
+    .where(*_OPEN, _TABLE.c.dead_at.is_(None))
+    .values(attempts=_TABLE.c.attempts + 1)
+    .returning(_TABLE.c.attempts, _TABLE.c.task)
+)
+_MARK_COMPLETED = update(_TABLE).where(*_OPEN).values(completed_at=bindparam("now"))
+_MARK_DEAD = (
+    update(_TABLE).where(*_OPEN).values(dead_at=bindparam("now"), last_error=bindparam("error"))
+)
+
+
+def count_delivery(session: Session, message_id: int, *, max_attempts: int) -> bool:
+    """Count one delivery; False if the message is done, dead, or has now had too many."""
+    row = session.execute(_COUNT_DELIVERY, {"message_id": message_id}).first()
+    if row is None:
+        return False
+    attempts, task = row
+    if attempts <= max_attempts:
+        return True
+    error = f"dead-lettered after {max_attempts} deliveries"
+    session.execute(_MARK_DEAD, {"message_id": message_id, "now": utcnow(), "error": error})
+    log.error("outbox message %s (%s) dead-lettered", message_id, task)
+    return False
+
+
 def mark_completed(session: Session, message_id: int) -> bool:
     """Record that a task finished its message; False if it was already done (a redelivery)."""
-    result = session.exec(
-        update(OutboxMessage)
-        .where(col(OutboxMessage.id) == message_id)
-        .where(col(OutboxMessage.completed_at).is_(None))
-        .values(completed_at=utcnow())
-    )
+    result = session.execute(_MARK_COMPLETED, {"message_id": message_id, "now": utcnow()})
     return result.rowcount == 1
 
 
@@ -88,13 +137,13 @@ def publish_pending(session: Session, publisher: Publisher, *, limit: int = 500)
     """Publish pending messages; each one sent is marked, a failed one waits for the next try."""
     sent: list[int] = []
     for message in unpublished(session, limit=limit):
-        assert message.id is not None
         try:
             publisher.publish(message.id, message.task, message.payload)
         except Exception as exc:  # broker down: the row stays pending for the next round
             # Not counted in `attempts`: those are deliveries, and an outage must not
             # dead-letter work that never reached a worker.
-            message.last_error = f"publish failed: {exc}"[:1000]
+            error = f"publish failed: {exc}"[:1000]
+            session.execute(_PUBLISH_FAILED, {"message_id": message.id, "error": error})
             break
         sent.append(message.id)
     mark_published(session, sent)

@@ -46,18 +46,18 @@ def evaluate(session: Session, *, item_id: int, default_overlap: int = DEFAULT_O
     item = lock_item(session, item_id)
     proposals = live_proposals(session, item_id)
     seen = signature(proposals)
-    state = ItemState(item.state)
-    if state in _DECIDED:
+    moves: list[ItemEvent] = []
+    if ItemState(item.state) in _DECIDED:
         last = last_decision(session, item_id)
         if last is not None and last.proposals == seen:
             return item.state  # a repeated task, or a change that was already evaluated
-        transition(session, item, ItemEvent.REOPEN)
+        moves.append(ItemEvent.REOPEN)
     spec, schema_overlap = spec_for(session, item, [p.value for p in proposals])
     quota = schema_overlap or default_overlap
     if len(proposals) < quota:
-        return item.state
-    transition(session, item, ItemEvent.QUOTA_REACHED)
-    return _decide(session, item, spec, proposals, seen, quota)
+        return transition(session, item, *moves) if moves else item.state
+    moves.append(ItemEvent.QUOTA_REACHED)
+    return _decide(session, item, spec, proposals, seen, quota, moves)
 
 
 def _engine_record(spec: LabelSchemaSpec, proposals: list[Assessment], quota: int) -> dict:
@@ -81,10 +81,12 @@ def _decide(
     proposals: list[Assessment],
     seen: list[dict[str, Any]],
     quota: int,
+    moves: list[ItemEvent],
 ) -> str:
+    """Record the engine's decision and move the item by it (`moves` are the events so far)."""
     record = _engine_record(spec, proposals, quota)
     outcome = record["outcome"]
-    canonical.record_decision(
+    decision = canonical.record_decision(
         session,
         item=item,
         outcome=outcome,
@@ -95,13 +97,14 @@ def _decide(
         proposals=seen,
     )
     if outcome == "agreed":
-        transition(session, item, ItemEvent.AGREE)
-        outbox.enqueue(session, outbox.PROMOTE_ITEM, item_id=item.id)
+        # Promoted in the same transaction: nothing is left to decide, and a separate task
+        # would cost a second delivery, lock and commit for every agreed item.
+        _promote_decided(session, item, decision, *moves, ItemEvent.AGREE)
     elif outcome == "disputed":
-        transition(session, item, ItemEvent.DISAGREE)
+        transition(session, item, *moves, ItemEvent.DISAGREE)
         outbox.enqueue(session, outbox.ROUTE_ITEM, item_id=item.id)
     else:
-        transition(session, item, ItemEvent.INSUFFICIENT)
+        transition(session, item, *moves, ItemEvent.INSUFFICIENT)
     return item.state
 
 
@@ -112,8 +115,14 @@ def promote(session: Session, *, item_id: int) -> str:
         return item.state
     decision = last_decision(session, item_id)
     assert decision is not None, "an agreed or resolved item has its decision"
+    _promote_decided(session, item, decision)
+    return item.state
+
+
+def _promote_decided(session: Session, item: Item, decision: Decision, *moves: ItemEvent) -> None:
+    """Make the decision canonical, move the item to promoted and tell its subscribers."""
     canonical.promote(session, item=item, decision=decision, actor=ACTOR)
-    transition(session, item, ItemEvent.PROMOTE)
+    transition(session, item, *moves, ItemEvent.PROMOTE)
     notifications.raise_once(
         session,
         event="item.promoted",
@@ -121,4 +130,3 @@ def promote(session: Session, *, item_id: int) -> str:
         recipients=[notifications.SUBSCRIBERS],
         decision_id=decision.id,
     )
-    return item.state

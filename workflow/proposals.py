@@ -2,26 +2,29 @@
 
 from typing import Any
 
+from sqlalchemy import bindparam, insert
 from sqlmodel import Session, col, func, select
 
 from workflow import audit, outbox
 from workflow.entities import AssessmentDraft
 from workflow.errors import AlreadyExists, NotFound
-from workflow.items import item_for, lock_item
+from workflow.items import ItemRef, item_for, lock_item
 from workflow.label_schemas import check_fits
 from workflow.models import Assessment, Item, ProposalRevision, Role
-from workflow.models.base import utcnow
+from workflow.models.base import column_values, utcnow
 from workflow.states import ItemState
 
 _COLLECTING = frozenset({ItemState.COLLECTING, ItemState.REOPENED})
+_ASSESSMENTS = Assessment.__table__
 
 
-def _live(item_id: int) -> tuple:
-    """The conditions that pick an item's live proposals."""
+def _live(item_id: Any) -> tuple:
+    """The conditions that pick an item's live proposals (Core columns: ORM and Core alike)."""
+    columns = _ASSESSMENTS.c
     return (
-        Assessment.item_id == item_id,
-        Assessment.role == Role.PROPOSAL,
-        col(Assessment.deleted_at).is_(None),
+        columns.item_id == item_id,
+        columns.role == Role.PROPOSAL.value,
+        columns.deleted_at.is_(None),
     )
 
 
@@ -31,22 +34,31 @@ def live_proposals(session: Session, item_id: int) -> list[Assessment]:
     return list(session.exec(statement).all())
 
 
-def live_proposal(session: Session, *, item_id: int, annotator_id: str) -> Assessment | None:
-    """The annotator's current proposal for the item, if any."""
-    statement = select(Assessment).where(*_live(item_id), Assessment.source_id == annotator_id)
-    return session.exec(statement).first()
+_LIVE_BY_ANNOTATOR = select(_ASSESSMENTS.c.source_id, _ASSESSMENTS.c.assessment_id).where(
+    *_live(bindparam("item_id"))
+)
+_INSERT_PROPOSAL = insert(_ASSESSMENTS)
+_INSERT_REVISION = insert(ProposalRevision.__table__)
+
+
+def _live_by_annotator(session: Session, item_id: int) -> dict[str, str]:
+    """The item's live proposals as annotator -> assessment id."""
+    rows = session.execute(_LIVE_BY_ANNOTATOR, {"item_id": item_id})
+    return {annotator: assessment_id for annotator, assessment_id in rows}
 
 
 def _add_revision(session: Session, proposal: Assessment, *, actor: str) -> None:
-    session.add(
-        ProposalRevision(
-            assessment_id=proposal.assessment_id,
-            revision=proposal.revision,
-            value=proposal.value,
-            rationale=proposal.rationale,
-            meta=dict(proposal.meta),
-            actor=actor,
-        )
+    """Keep this version of the proposal (a Core insert: history is never read back here)."""
+    session.execute(
+        _INSERT_REVISION,
+        {
+            "assessment_id": proposal.assessment_id,
+            "revision": proposal.revision,
+            "value": proposal.value,
+            "rationale": proposal.rationale,
+            "metadata": dict(proposal.meta),
+            "actor": actor,
+        },
     )
 
 
@@ -65,27 +77,31 @@ def _live_count(session: Session, item_id: int) -> int:
     return session.exec(select(func.count()).where(*_live(item_id))).one()
 
 
-def _needs_evaluation(session: Session, item: Item, default_overlap: int) -> bool:
+def _needs_evaluation(
+    session: Session, item: Item | ItemRef, default_overlap: int, live: int | None
+) -> bool:
     """Whether the change can matter to the pipeline: skip the task while a schema-less item
     collects below its quota, the common case (measured: two of every three proposals)."""
     if item.schema_id is not None or item.state not in _COLLECTING:
         return True
     assert item.id is not None
-    return _live_count(session, item.id) >= default_overlap
+    return (live if live is not None else _live_count(session, item.id)) >= default_overlap
 
 
 def _changed(
     session: Session,
-    item: Item,
+    item: Item | ItemRef,
     proposal: Assessment,
     action: str,
     actor: str,
     default_overlap: int,
+    live: int | None = None,
 ) -> None:
-    """What every proposal change owes: an audit entry and, if it can matter, an evaluation."""
+    """What every proposal change owes: an audit entry and, if it can matter, an evaluation.
+    `live` is the item's live proposal count when the caller knows it, else it is counted."""
     assert item.id is not None
     session.flush()
-    if _needs_evaluation(session, item, default_overlap):
+    if _needs_evaluation(session, item, default_overlap, live):
         outbox.enqueue(session, outbox.EVALUATE_ITEM, item_id=item.id)
     audit.assessment_changed(
         session,
@@ -100,14 +116,17 @@ def _changed(
 def submit(
     session: Session, *, trace_id: str, draft: AssessmentDraft, actor: str, default_overlap: int
 ) -> Assessment:
-    """Record a HUMAN expectation: a new proposal, or an edit of the annotator's live one."""
+    """Record a HUMAN expectation: a new proposal, or an edit of the annotator's live one.
+
+    The new proposal is written with Core inserts and returned as an object outside the
+    session: this is the hottest write path, and the ORM's unit of work doubled its cost.
+    """
     item = item_for(session, trace_id=trace_id, span_id=draft.span_id or "", name=draft.name)
-    assert item.id is not None
-    current = live_proposal(session, item_id=item.id, annotator_id=draft.source_id)
-    if current is not None:
+    live = _live_by_annotator(session, item.id)
+    if draft.source_id in live:
         return edit(
             session,
-            proposal=current,
+            proposal=session.get_one(Assessment, live[draft.source_id]),
             actor=actor,
             value=draft.value,
             rationale=draft.rationale,
@@ -116,9 +135,9 @@ def submit(
         )
     check_fits(session, item, draft.value)
     proposal = Assessment.from_draft(trace_id, draft, Role.PROPOSAL, item_id=item.id)
-    session.add(proposal)
+    session.execute(_INSERT_PROPOSAL, column_values(proposal))
     _add_revision(session, proposal, actor=actor)
-    _changed(session, item, proposal, "proposal.submit", actor, default_overlap)
+    _changed(session, item, proposal, "proposal.submit", actor, default_overlap, len(live) + 1)
     return proposal
 
 
@@ -155,7 +174,7 @@ def move(
     source = _lock_for_change(session, proposal)
     target = item_for(session, trace_id=proposal.trace_id, span_id=proposal.span_id, name=name)
     assert target.id is not None
-    if live_proposal(session, item_id=target.id, annotator_id=proposal.source_id) is not None:
+    if proposal.source_id in _live_by_annotator(session, target.id):
         raise AlreadyExists(f"{proposal.source_id} already has a proposal named {name!r} here")
     proposal.name = name
     proposal.item_id = target.id

@@ -4,13 +4,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import bindparam, insert
 from sqlmodel import Session, col, select
 
 from workflow import audit
-from workflow.db import is_postgres
+from workflow.db import dialect_insert
 from workflow.entities import Page, SpanView, TraceView
 from workflow.errors import AlreadyExists, InvalidInput, NotFound
 from workflow.models import Span, Trace
@@ -77,7 +75,6 @@ def _insert_new(session: Session, records: list[TraceRecord]) -> list[str]:
     """Insert traces, skipping any a concurrent writer stored first; then their spans."""
     if not records:
         return []
-    dialect_insert = pg_insert if is_postgres(session) else sqlite_insert
     rows = [
         {
             "trace_id": record.trace_id,
@@ -88,7 +85,7 @@ def _insert_new(session: Session, records: list[TraceRecord]) -> list[str]:
         }
         for record in records
     ]
-    statement = dialect_insert(Trace).values(rows).on_conflict_do_nothing()
+    statement = dialect_insert(session)(Trace).values(rows).on_conflict_do_nothing()
     created = set(session.exec(statement.returning(col(Trace.trace_id))).scalars())
     span_rows = [
         {
@@ -135,9 +132,14 @@ def require_trace(session: Session, trace_id: str) -> Trace:
     return trace
 
 
+_TRACE_EXISTS = select(Trace.__table__.c.trace_id).where(
+    Trace.__table__.c.trace_id == bindparam("trace_id")
+)
+
+
 def ensure_trace(session: Session, trace_id: str) -> None:
     """RESOURCE_DOES_NOT_EXIST unless the trace exists (an index probe, no row loaded)."""
-    if session.exec(select(Trace.trace_id).where(Trace.trace_id == trace_id)).first() is None:
+    if session.execute(_TRACE_EXISTS, {"trace_id": trace_id}).first() is None:
         raise NotFound(f"Trace with ID {trace_id} not found.")
 
 

@@ -6,7 +6,7 @@ from sqlmodel import Session, col, select
 from tests.factories import propose, run_outbox, trace_json
 from workflow import assessments, pipeline, traces
 from workflow.errors import InvalidInput
-from workflow.models import Assessment, Decision, Item, LabelSchema, Role
+from workflow.models import Assessment, AuditEntry, Decision, Item, LabelSchema, Role
 
 
 @pytest.fixture
@@ -34,8 +34,19 @@ def test_below_quota_the_item_keeps_collecting(session, trace_id):
 def test_agreement_promotes_one_canonical_expectation(session, trace_id):
     for annotator, value in [("a@x", "Paris"), ("b@x", "paris"), ("c@x", "Paris ")]:
         item_id = propose(session, trace_id, annotator, value)
-    assert pipeline.evaluate(session, item_id=item_id) == "agreed"
-    assert pipeline.promote(session, item_id=item_id) == "promoted"
+    # Agreed and promoted in one transaction; the audit log keeps each step.
+    assert pipeline.evaluate(session, item_id=item_id) == "promoted"
+    steps = session.exec(
+        select(AuditEntry.details)
+        .where(AuditEntry.action == "item.transition", AuditEntry.subject_id == str(item_id))
+        .order_by(col(AuditEntry.id))
+    ).all()
+    assert [(step["source"], step["target"]) for step in steps] == [
+        ("collecting", "evaluating"),
+        ("evaluating", "agreed"),
+        ("agreed", "promoted"),
+    ]
+    assert pipeline.promote(session, item_id=item_id) == "promoted"  # nothing left to do
     (canonical,) = canonicals(session, trace_id)
     decision = session.get(Decision, canonical.decision_id)
     assert (decision.outcome, decision.method, decision.record["support"]["text"]) == (

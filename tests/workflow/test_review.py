@@ -148,10 +148,10 @@ def test_an_edit_during_review_reopens_into_a_new_round(session, trace_id):
 
 
 def test_the_reconciler_redrives_idle_items_and_dead_letters_poison(session, trace_id):
-    for annotator in ("a@x", "b@x", "c@x"):
-        item_id = propose(session, trace_id, annotator, "Paris")
-    pipeline.evaluate(session, item_id=item_id)
-    # Every message lost: marked done without running, so the item sits in "agreed".
+    for annotator, value in [("a@x", "Paris"), ("b@x", "Lyon"), ("c@x", "Nice")]:
+        item_id = propose(session, trace_id, annotator, value)
+    assert pipeline.evaluate(session, item_id=item_id) == "disputed"
+    # Every message lost: marked done without running, so the item sits in "disputed".
     session.exec(update(OutboxMessage).values(completed_at=OutboxMessage.created_at))
     poison = OutboxMessage(task="quorum.item.evaluate", payload={"item_id": item_id}, attempts=5)
     session.add(poison)
@@ -159,5 +159,5 @@ def test_the_reconciler_redrives_idle_items_and_dead_letters_poison(session, tra
     report = reconcile(session, redeliver_after=60, stuck_after=0, max_attempts=5)
     assert (report.redriven, report.dead_lettered) == (1, 1)
     run_outbox(session)
-    assert session.get(Item, item_id).state == "promoted"
+    assert session.get(Item, item_id).state == "in_review"
     assert count(session, Decision) == 1

@@ -1,9 +1,10 @@
 """Column types and clocks shared by every table."""
 
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, text
+from sqlalchemy import JSON, Column, DateTime, Index, inspect, text
 from sqlalchemy.dialects.postgresql import JSONB
 
 # JSONB on PostgreSQL (indexable, compact), plain JSON text on SQLite.
@@ -37,3 +38,21 @@ def partial_unique(name: str, *columns: str, where: str) -> Index:
     return Index(
         name, *columns, unique=True, sqlite_where=text(where), postgresql_where=text(where)
     )
+
+
+@cache
+def _column_keys(model: type) -> tuple[tuple[str, str, bool], ...]:
+    return tuple(
+        (prop.columns[0].key, prop.key, prop.columns[0].primary_key)
+        for prop in inspect(model).column_attrs
+    )
+
+
+def column_values(row: Any) -> dict[str, Any]:
+    """A model object's values keyed by column name, for a Core insert of an unsaved object;
+    a primary key still None is left out, for the database to number."""
+    return {
+        column: value
+        for column, attribute, primary in _column_keys(type(row))
+        if (value := getattr(row, attribute)) is not None or not primary
+    }
