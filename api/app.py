@@ -40,7 +40,13 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         else:
             app.state.relay.stop()
 
-    app = FastAPI(title="Quorum", version="0.1.0", lifespan=lifespan)
+    signals = settings.telemetry
+    app = FastAPI(
+        title="Quorum",
+        version="0.1.0",
+        lifespan=lifespan,
+        telemetry={"tracing": signals, "metrics": signals, "logs": signals},
+    )
     app.state.settings = settings
     app.state.engine = engine
     app.state.limits = settings.value_limits()
