@@ -2,7 +2,10 @@
 item to its promotion (or routing to the committee), with real PostgreSQL, Redis, two
 `quorum worker` processes and a multi-process API.
 
-    uv run python bench/pipeline_latency.py [--rate 200] [--seconds 60]
+    uv run python bench/pipeline_latency.py [--rate 200] [--seconds 60] [--warmup 10]
+
+The first `--warmup` seconds run at the same rate but are left out of the figures: they fill
+the processes' statement caches and connection pools, which a running service has already done.
 """
 
 import argparse
@@ -10,65 +13,28 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-from pathlib import Path
 
 import httpx
+from harness import (
+    QUORUM,
+    RESULTS,
+    free_port,
+    fresh_database,
+    percentile,
+    start,
+    stop,
+    trace_payload,
+    wait_http,
+)
+from http_load import Connection, HttpError, Pool
 from sqlalchemy import text
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from workflow.db import make_engine
-from workflow.migrations import upgrade
 
-ADMIN_URL = os.environ.get("QUORUM_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-QUORUM = str(Path(sys.executable).parent / "quorum")
 DISPUTED_SHARE = 5  # one item in five gets three different answers and goes to the committee
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def fresh_database() -> str:
-    admin = make_engine(ADMIN_URL, pool_size=1)
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text("DROP DATABASE IF EXISTS quorum_bench WITH (FORCE)"))
-        connection.execute(text("CREATE DATABASE quorum_bench"))
-    admin.dispose()
-    url = ADMIN_URL.rsplit("/", 1)[0] + "/quorum_bench"
-    upgrade(make_engine(url))
-    return url
-
-
-def start(command: list[str], env: dict[str, str], folder: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        command, env=env, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-
-
-def wait_http(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} did not come up")
-
-
-def trace(index: int) -> dict:
-    trace_id = f"tr-{index:032x}"
-    return {"info": {"trace_id": trace_id, "request_time": "2026-01-01T00:00:00Z"}, "data": {}}
 
 
 def proposals(items: int, spread: int = 30) -> list[tuple[str, str, str]]:
@@ -88,54 +54,63 @@ def proposals(items: int, spread: int = 30) -> list[tuple[str, str, str]]:
     return [proposal for *_, proposal in sorted(slots)]
 
 
-async def drive(base: str, plan: list, rate: float, backlog: list, failures: list) -> list[float]:
-    """Send the plan at `rate` per second; sample the outbox backlog once a second."""
-    latencies: list[float] = []
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+async def drive(
+    port: int, plan: list, rate: float, backlog: list, failures: list
+) -> list[tuple[int, float]]:
+    """Send the plan at `rate` per second; sample the outbox backlog once a second.
+    Returns (position in the plan, seconds) per request."""
+    latencies: list[tuple[int, float]] = []
+    pool = Pool("127.0.0.1", port, size=64)
 
-        async def send(trace_id: str, annotator: str, value: str) -> None:
-            started = time.perf_counter()
-            body = {
-                "assessment": {
-                    "assessment_name": "expected_answer",
-                    "source": {"source_type": "HUMAN", "source_id": annotator},
-                    "expectation": {"value": value},
-                }
+    async def send(position: int, trace_id: str, annotator: str, value: str) -> None:
+        started = time.perf_counter()
+        body = {
+            "assessment": {
+                "assessment_name": "expected_answer",
+                "source": {"source_type": "HUMAN", "source_id": annotator},
+                "expectation": {"value": value},
             }
+        }
+        try:
+            status, _ = await pool.request(
+                "POST", f"/api/3.0/mlflow/traces/{trace_id}/assessments", body
+            )
+        except (OSError, HttpError, asyncio.IncompleteReadError) as exc:  # counted, not fatal
+            failures.append(type(exc).__name__)
+            return
+        if status != 200:
+            failures.append(str(status))
+            return
+        latencies.append((position, time.perf_counter() - started))
+
+    async def sample() -> None:
+        health = Connection("127.0.0.1", port)
+        while True:
             try:
-                response = await client.post(
-                    f"/api/3.0/mlflow/traces/{trace_id}/assessments", json=body
+                backlog.append(
+                    json.loads((await health.request("GET", "/health"))[1])["outbox_pending"]
                 )
-                response.raise_for_status()
-            except httpx.HTTPError as exc:  # an overloaded server: counted, not fatal
-                failures.append(type(exc).__name__)
-                return
-            latencies.append(time.perf_counter() - started)
+            except (OSError, HttpError, asyncio.IncompleteReadError):
+                backlog.append(None)
+            await asyncio.sleep(1)
 
-        async def sample() -> None:
-            while True:
-                try:
-                    backlog.append((await client.get("/health")).json()["outbox_pending"])
-                except httpx.HTTPError:
-                    backlog.append(None)
-                await asyncio.sleep(1)
-
-        sampler = asyncio.create_task(sample())
-        start = time.perf_counter()
-        tasks = []
-        for index, proposal in enumerate(plan):
-            delay = start + index / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(send(*proposal)))
-        await asyncio.gather(*tasks)
-        sampler.cancel()
+    sampler = asyncio.create_task(sample())
+    start = time.perf_counter()
+    tasks = []
+    for index, proposal in enumerate(plan):
+        delay = start + index / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(send(index, *proposal)))
+    await asyncio.gather(*tasks)
+    sampler.cancel()
+    pool.close()
     return latencies
 
 
-def item_latencies(database_url: str) -> dict[str, list[float]]:
-    """Seconds from the item's last proposal to its promotion or routing, per outcome."""
+def item_latencies(database_url: str, first_item: int) -> dict[str, list[float]]:
+    """Seconds from the item's last proposal to its promotion or routing, per outcome, for the
+    items numbered `first_item` and up (the ones after the warm-up)."""
     query = text("""
         WITH last_proposal AS (
             SELECT details->>'item_id' AS item, max(at) AS at FROM audit_log
@@ -144,31 +119,31 @@ def item_latencies(database_url: str) -> dict[str, list[float]]:
             SELECT subject_id AS item, details->>'target' AS outcome, min(at) AS at
             FROM audit_log WHERE action = 'item.transition'
               AND details->>'target' IN ('promoted', 'in_review') GROUP BY 1, 2)
-        SELECT s.outcome, extract(epoch FROM s.at - p.at)
-        FROM settled s JOIN last_proposal p ON p.item = s.item""")
+        SELECT s.outcome, extract(epoch FROM s.at - p.at), i.trace_id
+        FROM settled s JOIN last_proposal p ON p.item = s.item
+        JOIN items i ON i.id = s.item::int""")
     engine = make_engine(database_url)
     with engine.connect() as connection:
         rows = connection.execute(query).all()
     engine.dispose()
     result: dict[str, list[float]] = {"promoted": [], "in_review": []}
-    for outcome, seconds in rows:
-        result[outcome].append(float(seconds))
+    for outcome, seconds, trace_id in rows:
+        if int(trace_id.removeprefix("tr-"), 16) >= first_item:
+            result[outcome].append(float(seconds))
     return result
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=200.0, help="proposals per second")
-    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--seconds", type=float, default=60.0, help="measured time")
+    parser.add_argument(
+        "--warmup", type=float, default=10.0, help="seconds at the same rate before, not measured"
+    )
     parser.add_argument("--concurrency", type=int, default=2, help="children per worker")
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="quorum-bench-")
-    database_url = fresh_database()
+    database_url = fresh_database("quorum_bench")
     redis_port, api_port = free_port(), free_port()
     env = {
         **os.environ,
@@ -211,24 +186,28 @@ def main() -> None:
             )
         base = f"http://127.0.0.1:{api_port}"
         wait_http(f"{base}/health")
-        items = int(args.rate * args.seconds / 3)
+        warm_items = int(args.rate * args.warmup / 3)
+        items = warm_items + int(args.rate * args.seconds / 3)
         httpx.put(f"{base}/api/v1/committees/default", json={"members": ["r1", "r2", "r3"]})
         for start_index in range(0, items, 500):
-            batch = [trace(i) for i in range(start_index, min(items, start_index + 500))]
+            batch = [trace_payload(i) for i in range(start_index, min(items, start_index + 500))]
             httpx.post(f"{base}/api/v1/traces", json=batch, timeout=60).raise_for_status()
         backlog: list[int] = []
         failures: list[str] = []
         time.sleep(3)  # let the workers connect
-        request_latencies = asyncio.run(drive(base, proposals(items), args.rate, backlog, failures))
+        request_latencies = asyncio.run(
+            drive(api_port, proposals(items), args.rate, backlog, failures)
+        )
         deadline = time.monotonic() + 120
         while httpx.get(f"{base}/health").json()["outbox_pending"] and time.monotonic() < deadline:
             time.sleep(0.5)
-        report(args, item_latencies(database_url), request_latencies, backlog, items, failures)
+        measured = [
+            seconds for position, seconds in request_latencies if position >= 3 * warm_items
+        ]
+        settled = item_latencies(database_url, warm_items)
+        report(args, settled, measured, backlog[int(args.warmup) :], items - warm_items, failures)
     finally:
-        for process in reversed(processes):
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=30)
+        stop(processes)
 
 
 def report(args, settled, requests, backlog, items, failures) -> None:
@@ -236,6 +215,7 @@ def report(args, settled, requests, backlog, items, failures) -> None:
     result = {
         "rate_per_s": args.rate,
         "seconds": args.seconds,
+        "warmup_seconds": args.warmup,
         "items": items,
         "settled": len(both),
         "promoted": len(settled["promoted"]),
@@ -250,12 +230,11 @@ def report(args, settled, requests, backlog, items, failures) -> None:
         "backlog_samples": backlog,
     }
     print(json.dumps({k: v for k, v in result.items() if k != "backlog_samples"}, indent=2))
-    print(f"backlog (outbox rows unfinished, once a second): {backlog}")
+    print(f"backlog (outbox rows unfinished, once a second, after warm-up): {backlog}")
     print(f"ratio settle p50 / 100 ms target: {result['settle_p50_ms'] / 100:.2f}")
     print(f"ratio settle p99 / 1000 ms target: {result['settle_p99_ms'] / 1000:.2f}")
-    out = Path(__file__).parent / "results"
-    out.mkdir(exist_ok=True)
-    (out / "pipeline_latency.json").write_text(json.dumps(result, indent=2))
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "pipeline_latency.json").write_text(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,126 @@
+"""Time (and optionally profile) the two hot paths in one process on PostgreSQL: a proposal
+through the domain, and the tasks it causes through the task runner, without HTTP or Celery.
+
+    uv run --all-groups python bench/profile_hot_paths.py [--items 600] [--profile]
+
+`--profile` wraps each phase in pyinstrument and writes its text report to `bench/results/`.
+"""
+
+import argparse
+import contextlib
+import statistics
+import time
+from collections import defaultdict
+
+from harness import RESULTS, fresh_database, trace_payload
+
+from workers.handlers import TaskRunner
+from workflow import assessments, outbox, review, traces
+from workflow.db import make_engine, unit_of_work
+from workflow.entities import AssessmentDraft, Kind, SourceType
+from workflow.settings import Settings
+from workflow.values import ValueLimits
+
+DISPUTED_SHARE = 5
+
+
+@contextlib.contextmanager
+def profiled(name: str, enabled: bool):
+    """Run the block under pyinstrument when asked, saving the report as `profile_<name>.txt`."""
+    if not enabled:
+        yield
+        return
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    try:
+        yield
+    finally:
+        profiler.stop()
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / f"profile_{name}.txt").write_text(profiler.output_text(show_all=False))
+
+
+def draft(index: int, annotator: int) -> AssessmentDraft:
+    value = "Paris" if index % DISPUTED_SHARE else ["Paris", "Lyon", "Nice"][annotator]
+    return AssessmentDraft(
+        name="expected_answer",
+        kind=Kind.EXPECTATION,
+        source_type=SourceType.HUMAN,
+        source_id=f"annotator-{annotator}",
+        value=value,
+    )
+
+
+class Timings:
+    """Wall and CPU (this process only: PostgreSQL's share is not in it) seconds per operation."""
+
+    def __init__(self) -> None:
+        self.wall: dict[str, list[float]] = defaultdict(list)
+        self.cpu: dict[str, list[float]] = defaultdict(list)
+
+    @contextlib.contextmanager
+    def timed(self, name: str):
+        wall, cpu = time.perf_counter(), time.process_time()
+        yield
+        self.wall[name].append(time.perf_counter() - wall)
+        self.cpu[name].append(time.process_time() - cpu)
+
+    def report(self) -> None:
+        for name, walls in sorted(self.wall.items()):
+            print(
+                f"{name}: wall {1000 * statistics.median(walls):.2f} ms median, "
+                f"CPU {1000 * statistics.mean(self.cpu[name]):.2f} ms mean, over {len(walls)}"
+            )
+
+
+def run_proposals(engine, items: int, timings: Timings) -> None:
+    limits = ValueLimits()
+    for annotator in range(3):
+        for index in range(items):
+            with timings.timed("proposal"), unit_of_work(engine) as session:
+                assessments.log_assessment(
+                    session,
+                    trace_id=trace_payload(index)["info"]["trace_id"],
+                    draft=draft(index, annotator),
+                    actor="bench",
+                    limits=limits,
+                )
+
+
+def run_tasks(engine, runner: TaskRunner, timings: Timings) -> None:
+    while True:
+        with unit_of_work(engine) as session:
+            batch = [(m.id, m.task, m.payload) for m in outbox.unpublished(session)]
+            outbox.mark_published(session, [message_id for message_id, *_ in batch])
+        if not batch:
+            return
+        for message_id, task, payload in batch:
+            with timings.timed(task):
+                runner.run(message_id, task, payload)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=600)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    url = fresh_database("quorum_profile")
+    settings = Settings(database_url=url)
+    engine = make_engine(url)
+    with unit_of_work(engine) as session:
+        payloads = [trace_payload(i) for i in range(args.items)]
+        traces.register_traces(session, payloads=payloads, actor="bench")
+        review.set_committee(session, scope="default", members=["r1", "r2", "r3"], actor="bench")
+    timings = Timings()
+    with profiled("proposal", args.profile):
+        run_proposals(engine, args.items, timings)
+    with profiled("tasks", args.profile):
+        run_tasks(engine, TaskRunner(engine, settings), timings)
+    timings.report()
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
