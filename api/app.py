@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from api import errors, health, pages, review_routes, traces_routes
+from api import errors, health, import_routes, pages, review_routes, traces_routes
 from api.limits import BodySizeLimit
 from api.mlflow.routes import router as mlflow_router
 from workers.embedded import Embedded
@@ -50,11 +50,16 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.settings = settings
     app.state.engine = engine
     app.state.limits = settings.value_limits()
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_request_bytes,
+        per_path={import_routes.IMPORT_PATH: settings.max_import_bytes},
+    )
     errors.install(app)
     for prefix in MLFLOW_PREFIXES:
         app.include_router(mlflow_router, prefix=prefix)
     app.include_router(traces_routes.router)
+    app.include_router(import_routes.router)
     app.include_router(review_routes.router)
     app.include_router(health.router)
     app.include_router(pages.router)

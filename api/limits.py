@@ -7,19 +7,24 @@ from api.errors import error_response
 
 
 class BodySizeLimit:
-    """ASGI middleware: a body over `max_bytes` gets a 413 REQUEST_LIMIT_EXCEEDED."""
+    """ASGI middleware: a body over `max_bytes` (or its path's own limit in `per_path`) gets a
+    413 REQUEST_LIMIT_EXCEEDED."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, per_path: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.per_path = per_path or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        message = f"request body is larger than {self.max_bytes} bytes"
+        max_bytes = self.per_path.get(scope["path"], self.max_bytes)
+        message = f"request body is larger than {max_bytes} bytes"
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+        if declared is not None and (not declared.isdigit() or int(declared) > max_bytes):
             response = error_response(413, "REQUEST_LIMIT_EXCEEDED", message)
             await response(scope, receive, send)
             return
@@ -30,7 +35,7 @@ class BodySizeLimit:
             nonlocal received
             chunk = await receive()
             received += len(chunk.get("body", b""))
-            if received > self.max_bytes:
+            if received > max_bytes:
                 raise HTTPException(413, message)
             return chunk
 

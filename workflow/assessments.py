@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from dataclasses import replace
 
-from sqlalchemy import bindparam
+from sqlalchemy import and_, bindparam
 from sqlmodel import Session, col, select
 
 from workflow import audit, proposals
@@ -12,9 +12,9 @@ from workflow.entities import AssessmentChanges, AssessmentDraft, AssessmentView
 from workflow.errors import AlreadyExists, InvalidInput, NotFound
 from workflow.ids import ASSESSMENT_ID, check_span_id
 from workflow.label_schemas import DEFAULT_OVERLAP
-from workflow.models import Assessment, Role
+from workflow.models import Assessment, Role, Trace
 from workflow.models.base import as_utc, utcnow
-from workflow.traces import ensure_trace, has_span
+from workflow.traces import ensure_trace, has_span, trace_not_found
 from workflow.values import (
     ValueLimits,
     check_metadata,
@@ -34,15 +34,24 @@ def _role(draft: AssessmentDraft) -> Role:
 
 
 _TABLE = Assessment.__table__
-_CANONICAL_KEYS = select(_TABLE.c.span_id, _TABLE.c.name).where(
-    _TABLE.c.trace_id == bindparam("trace_id"), *valid_canonical()
+_TRACES = Trace.__table__
+# The trace and its valid canonical keys in one round trip: no row means no such trace.
+_TRACE_AND_CANONICAL_KEYS = (
+    select(_TRACES.c.trace_id, _TABLE.c.span_id, _TABLE.c.name)
+    .select_from(
+        _TRACES.outerjoin(_TABLE, and_(_TABLE.c.trace_id == _TRACES.c.trace_id, *valid_canonical()))
+    )
+    .where(_TRACES.c.trace_id == bindparam("trace_id"))
 )
 
 
 def _canonical_keys(session: Session, trace_id: str) -> set[tuple[str, str]]:
-    """(span, name) pairs of the trace that have a valid canonical expectation."""
-    rows = session.execute(_CANONICAL_KEYS, {"trace_id": trace_id})
-    return {(span_id, name) for span_id, name in rows}
+    """(span, name) pairs of the trace that have a valid canonical expectation; NotFound for
+    an unknown trace. None of the commands here changes them, so one read serves a request."""
+    rows = session.execute(_TRACE_AND_CANONICAL_KEYS, {"trace_id": trace_id}).all()
+    if not rows:
+        raise trace_not_found(trace_id)
+    return {(span_id, name) for _, span_id, name in rows if name is not None}
 
 
 def to_view(row: Assessment, canonical_keys: set[tuple[str, str]]) -> AssessmentView:
@@ -68,10 +77,6 @@ def to_view(row: Assessment, canonical_keys: set[tuple[str, str]]) -> Assessment
     )
 
 
-def _view_one(session: Session, row: Assessment) -> AssessmentView:
-    return to_view(row, _canonical_keys(session, row.trace_id))
-
-
 def _require(session: Session, trace_id: str, assessment_id: str) -> Assessment:
     row = session.get(Assessment, assessment_id) if ASSESSMENT_ID.match(assessment_id) else None
     if row is None or row.trace_id != trace_id or row.deleted_at is not None:
@@ -79,24 +84,29 @@ def _require(session: Session, trace_id: str, assessment_id: str) -> Assessment:
     return row
 
 
-def _check_draft(
-    session: Session, trace_id: str, draft: AssessmentDraft, limits: ValueLimits
-) -> AssessmentDraft:
-    """The draft within limits, its metadata as MLflow keeps it (text values), or a 4xx."""
+def checked_draft(draft: AssessmentDraft, limits: ValueLimits) -> AssessmentDraft:
+    """The draft within limits, its metadata as MLflow keeps it (text values), or a 4xx.
+    Checks that need no database; the ones that do follow in `_check_draft`."""
     check_name(draft.name, limits)
     check_value(draft.value, limits)
     check_value(draft.error, limits, what="error")
     check_rationale(draft.rationale, limits)
-    draft = replace(draft, metadata=check_metadata(draft.metadata, limits))
     if draft.span_id:
         check_span_id(draft.span_id)
-        if not has_span(session, trace_id=trace_id, span_id=draft.span_id):
-            raise InvalidInput(f"span {draft.span_id} is not a span of trace {trace_id}")
-    if draft.assessment_id:
-        if not ASSESSMENT_ID.match(draft.assessment_id):
-            raise InvalidInput("assessment_id must be 'a-' followed by 8 to 64 hex digits")
-        if session.get(Assessment, draft.assessment_id) is not None:
-            raise AlreadyExists(f"assessment {draft.assessment_id} already exists")
+    if draft.assessment_id and not ASSESSMENT_ID.match(draft.assessment_id):
+        raise InvalidInput("assessment_id must be 'a-' followed by 8 to 64 hex digits")
+    return replace(draft, metadata=check_metadata(draft.metadata, limits))
+
+
+def _check_draft(
+    session: Session, trace_id: str, draft: AssessmentDraft, limits: ValueLimits
+) -> AssessmentDraft:
+    """`checked_draft`, then its span belongs to the trace and its id is free."""
+    draft = checked_draft(draft, limits)
+    if draft.span_id and not has_span(session, trace_id=trace_id, span_id=draft.span_id):
+        raise InvalidInput(f"span {draft.span_id} is not a span of trace {trace_id}")
+    if draft.assessment_id and session.get(Assessment, draft.assessment_id) is not None:
+        raise AlreadyExists(f"assessment {draft.assessment_id} already exists")
     return draft
 
 
@@ -125,7 +135,7 @@ def log_assessment(
     default_overlap: int = DEFAULT_OVERLAP,
 ) -> AssessmentView:
     """Create an assessment; a HUMAN expectation is the annotator's proposal for its item."""
-    ensure_trace(session, trace_id)
+    canonical_keys = _canonical_keys(session, trace_id)
     draft = _check_draft(session, trace_id, draft, limits)
     role = _role(draft)
     if draft.overrides:
@@ -141,13 +151,13 @@ def log_assessment(
             session, actor=actor, action=f"{role}.create", assessment_id=row.assessment_id
         )
     session.flush()
-    return _view_one(session, row)
+    return to_view(row, canonical_keys)
 
 
 def get_assessment(session: Session, *, trace_id: str, assessment_id: str) -> AssessmentView:
     """One live assessment of the trace."""
-    ensure_trace(session, trace_id)
-    return _view_one(session, _require(session, trace_id, assessment_id))
+    canonical_keys = _canonical_keys(session, trace_id)
+    return to_view(_require(session, trace_id, assessment_id), canonical_keys)
 
 
 def trace_assessments(session: Session, *, trace_id: str) -> tuple[AssessmentView, ...]:
@@ -179,7 +189,7 @@ def update_assessment(
     default_overlap: int = DEFAULT_OVERLAP,
 ) -> AssessmentView:
     """Apply an update mask; for a proposal a value change is an edit, a rename a move."""
-    ensure_trace(session, trace_id)
+    canonical_keys = _canonical_keys(session, trace_id)
     row = _require(session, trace_id, assessment_id)
     _refuse_kind_change(row, changes)
     if changes.name is not None:
@@ -197,7 +207,7 @@ def update_assessment(
             session, actor=actor, action=f"{row.role}.update", assessment_id=row.assessment_id
         )
     session.flush()
-    return _view_one(session, row)
+    return to_view(row, canonical_keys)
 
 
 def _update_proposal(

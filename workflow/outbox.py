@@ -33,6 +33,14 @@ def enqueue(session: Session, task: str, **payload: Any) -> int:
     return message_id
 
 
+def enqueue_many(session: Session, task: str, payloads: list[dict[str, Any]]) -> None:
+    """`enqueue` for many payloads of one task, in one round trip."""
+    if payloads:
+        rows = [{"task": task, "payload": payload} for payload in payloads]
+        session.execute(insert(OutboxMessage.__table__), rows)
+        session.info[_ENQUEUED] = True
+
+
 def enqueued(session: Session) -> bool:
     """Whether this session's work wrote outbox rows, i.e. whether the relay has work now."""
     return session.info.get(_ENQUEUED, False)

@@ -18,14 +18,15 @@ _COLLECTING = frozenset({ItemState.COLLECTING, ItemState.REOPENED})
 _ASSESSMENTS = Assessment.__table__
 
 
-def _live(item_id: Any) -> tuple:
-    """The conditions that pick an item's live proposals (Core columns: ORM and Core alike)."""
+def live_where(item_filter: Any) -> tuple:
+    """The conditions that pick the live proposals of the items `item_filter` selects
+    (Core columns: ORM and Core statements alike)."""
     columns = _ASSESSMENTS.c
-    return (
-        columns.item_id == item_id,
-        columns.role == Role.PROPOSAL.value,
-        columns.deleted_at.is_(None),
-    )
+    return (item_filter, columns.role == Role.PROPOSAL.value, columns.deleted_at.is_(None))
+
+
+def _live(item_id: Any) -> tuple:
+    return live_where(_ASSESSMENTS.c.item_id == item_id)
 
 
 def live_proposals(session: Session, item_id: int) -> list[Assessment]:
@@ -77,7 +78,7 @@ def _live_count(session: Session, item_id: int) -> int:
     return session.exec(select(func.count()).where(*_live(item_id))).one()
 
 
-def _needs_evaluation(
+def needs_evaluation(
     session: Session, item: Item | ItemRef, default_overlap: int, live: int | None
 ) -> bool:
     """Whether the change can matter to the pipeline: skip the task while a schema-less item
@@ -101,7 +102,7 @@ def _changed(
     `live` is the item's live proposal count when the caller knows it, else it is counted."""
     assert item.id is not None
     session.flush()
-    if _needs_evaluation(session, item, default_overlap, live):
+    if needs_evaluation(session, item, default_overlap, live):
         outbox.enqueue(session, outbox.EVALUATE_ITEM, item_id=item.id)
     audit.assessment_changed(
         session,

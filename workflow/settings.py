@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     max_name_chars: int = _LIMITS.max_name_chars
     max_rationale_chars: int = _LIMITS.max_rationale_chars
     max_page_size: int = 500
+    # The bulk import takes larger bodies than any other route, and this many entries at most.
+    max_import_bytes: int = 64 * 1024 * 1024
+    max_import_entries: int = Field(10_000, ge=1)
 
     # Distinct annotators an item needs before it is evaluated, when neither
     # a campaign nor a label schema says otherwise.

@@ -137,10 +137,15 @@ _TRACE_EXISTS = select(Trace.__table__.c.trace_id).where(
 )
 
 
+def trace_not_found(trace_id: str) -> NotFound:
+    """The error for an unknown trace, in MLflow's words."""
+    return NotFound(f"Trace with ID {trace_id} not found.")
+
+
 def ensure_trace(session: Session, trace_id: str) -> None:
     """RESOURCE_DOES_NOT_EXIST unless the trace exists (an index probe, no row loaded)."""
     if session.execute(_TRACE_EXISTS, {"trace_id": trace_id}).first() is None:
-        raise NotFound(f"Trace with ID {trace_id} not found.")
+        raise trace_not_found(trace_id)
 
 
 def get_trace(session: Session, *, trace_id: str, with_spans: bool = True) -> TraceView:

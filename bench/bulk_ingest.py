@@ -1,0 +1,140 @@
+"""Bulk ingestion: proposals per second through `POST /api/v1/imports/expectations` into
+PostgreSQL, against the same proposals sent one call each, in one run.
+
+    uv run python bench/bulk_ingest.py [--proposals 100000] [--batch 5000] [--connections 2]
+
+Starts a fresh database (`quorum_bulk`), a private `redis-server` and `quorum serve --workers 2`;
+three annotators per item, one item in five disputed, as in the latency benchmark. The
+single-call side sends a sample (`--single`, default 3000) over 8 keep-alive connections.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import statistics
+import tempfile
+import time
+
+import httpx
+from harness import (
+    QUORUM,
+    RESULTS,
+    free_port,
+    fresh_database,
+    percentile,
+    start,
+    stop,
+    trace_payload,
+    wait_http,
+)
+from http_load import Pool
+
+TARGET = 20_000
+
+
+def entry(item: int, annotator: int) -> dict:
+    value = "Paris" if item % 5 else ["Paris", "Lyon", "Nice"][annotator]
+    return {
+        "trace_id": trace_payload(item)["info"]["trace_id"],
+        "assessment_name": "expected_answer",
+        "source": {"source_type": "HUMAN", "source_id": f"annotator-{annotator}"},
+        "expectation": {"value": value},
+    }
+
+
+async def send_batches(port: int, batches: list[list[dict]], connections: int) -> list[float]:
+    pool, latencies = Pool("127.0.0.1", port, connections), []
+
+    async def send(batch: list[dict]) -> None:
+        started = time.perf_counter()
+        status, body = await pool.request("POST", "/api/v1/imports/expectations", batch)
+        if status != 200:
+            raise RuntimeError(f"import refused: {status} {body[:300]!r}")
+        latencies.append(time.perf_counter() - started)
+
+    await asyncio.gather(*(send(batch) for batch in batches))
+    pool.close()
+    return latencies
+
+
+async def send_singles(port: int, entries: list[dict], connections: int) -> list[float]:
+    pool, latencies = Pool("127.0.0.1", port, connections), []
+
+    async def send(body: dict) -> None:
+        started = time.perf_counter()
+        path = f"/api/3.0/mlflow/traces/{body['trace_id']}/assessments"
+        status, _ = await pool.request("POST", path, {"assessment": body})
+        if status != 200:
+            raise RuntimeError(f"single call refused: {status}")
+        latencies.append(time.perf_counter() - started)
+
+    await asyncio.gather(*(send(body) for body in entries))
+    pool.close()
+    return latencies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--proposals", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=5000)
+    parser.add_argument("--connections", type=int, default=2)
+    parser.add_argument("--single", type=int, default=3000)
+    args = parser.parse_args()
+    items = args.proposals // 3
+    single_items = args.single // 3
+    folder = tempfile.mkdtemp(prefix="quorum-bulk-")
+    database_url = fresh_database("quorum_bulk")
+    redis_port, api_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "QUORUM_DATABASE_URL": database_url,
+        "QUORUM_BROKER_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "QUORUM_PORT": str(api_port),
+    }
+    redis = [shutil.which("redis-server") or "redis-server", "--port", str(redis_port)]
+    processes = [start([*redis, "--save", "", "--appendonly", "no"], env, folder)]
+    try:
+        time.sleep(0.5)
+        processes.append(start([QUORUM, "serve", "--workers", "2", "--no-migrate"], env, folder))
+        base = f"http://127.0.0.1:{api_port}"
+        wait_http(f"{base}/health")
+        for first in range(0, items + single_items, 1000):
+            last = min(items + single_items, first + 1000)
+            batch = [trace_payload(i) for i in range(first, last)]
+            httpx.post(f"{base}/api/v1/traces", json=batch, timeout=120).raise_for_status()
+        # Annotator by annotator, as an export of three people's work would come.
+        entries = [entry(i, a) for a in range(3) for i in range(items)]
+        batches = [entries[i : i + args.batch] for i in range(0, len(entries), args.batch)]
+        started = time.perf_counter()
+        batch_latencies = asyncio.run(send_batches(api_port, batches, args.connections))
+        bulk_seconds = time.perf_counter() - started
+        singles = [entry(items + i, a) for a in range(3) for i in range(single_items)]
+        started = time.perf_counter()
+        single_latencies = asyncio.run(send_singles(api_port, singles, 8))
+        single_seconds = time.perf_counter() - started
+    finally:
+        stop(processes)
+    bulk_rate = len(entries) / bulk_seconds
+    single_rate = len(singles) / single_seconds
+    result = {
+        "proposals": len(entries),
+        "batch": args.batch,
+        "connections": args.connections,
+        "bulk_proposals_per_s": round(bulk_rate),
+        "batch_p50_s": round(statistics.median(batch_latencies), 3),
+        "batch_p99_s": round(percentile(batch_latencies, 0.99), 3),
+        "single_calls": len(singles),
+        "single_proposals_per_s": round(single_rate),
+        "single_p50_ms": round(1000 * statistics.median(single_latencies), 1),
+    }
+    print(json.dumps(result, indent=2))
+    print(f"ratio bulk / single calls: {bulk_rate / single_rate:.1f}x")
+    print(f"ratio bulk / {TARGET} per s target: {bulk_rate / TARGET:.2f}")
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "bulk_ingest.json").write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
