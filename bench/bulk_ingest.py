@@ -5,7 +5,8 @@ PostgreSQL, against the same proposals sent one call each, in one run.
 
 Starts a fresh database (`quorum_bulk`), a private `redis-server` and `quorum serve --workers 2`;
 three annotators per item, one item in five disputed, as in the latency benchmark. The
-single-call side sends a sample (`--single`, default 3000) over 8 keep-alive connections.
+single-call side sends a sample (`--single`, default 3000) over 8 keep-alive connections, each
+a closed loop. Batches go `--connections` at a time; a batch's latency includes its wait.
 """
 
 import argparse
@@ -60,17 +61,19 @@ async def send_batches(port: int, batches: list[list[dict]], connections: int) -
 
 
 async def send_singles(port: int, entries: list[dict], connections: int) -> list[float]:
-    pool, latencies = Pool("127.0.0.1", port, connections), []
+    """One call per entry, a closed loop on each keep-alive connection."""
+    pool, latencies, queue = Pool("127.0.0.1", port, connections), [], iter(entries)
 
-    async def send(body: dict) -> None:
-        started = time.perf_counter()
-        path = f"/api/3.0/mlflow/traces/{body['trace_id']}/assessments"
-        status, _ = await pool.request("POST", path, {"assessment": body})
-        if status != 200:
-            raise RuntimeError(f"single call refused: {status}")
-        latencies.append(time.perf_counter() - started)
+    async def work() -> None:
+        for body in queue:
+            started = time.perf_counter()
+            path = f"/api/3.0/mlflow/traces/{body['trace_id']}/assessments"
+            status, _ = await pool.request("POST", path, {"assessment": body})
+            if status != 200:
+                raise RuntimeError(f"single call refused: {status}")
+            latencies.append(time.perf_counter() - started)
 
-    await asyncio.gather(*(send(body) for body in entries))
+    await asyncio.gather(*(work() for _ in range(connections)))
     pool.close()
     return latencies
 

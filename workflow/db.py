@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import JSON, Engine, Table, event, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -83,6 +83,28 @@ def per_dialect(build: Callable[[Callable], Any]) -> dict[str, Any]:
     """A statement built once for each supported database, from its ON CONFLICT `insert`:
     hot paths run it by `session.get_bind().dialect.name` instead of rebuilding it each time."""
     return {"postgresql": build(pg_insert), "sqlite": build(sqlite_insert)}
+
+
+def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows, each giving every column it needs (defaults are not applied): COPY
+    on PostgreSQL, several times faster than multi-row INSERTs; executemany elsewhere."""
+    if not rows:
+        return
+    if not is_postgres(session):
+        session.execute(insert(table), rows)
+        return
+    from psycopg.types.json import Jsonb
+
+    columns = list(rows[0])
+    json_columns = {column.name for column in table.columns if isinstance(column.type, JSON)}
+    names = ", ".join(f'"{column}"' for column in columns)
+    connection = session.connection().connection.dbapi_connection
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row([Jsonb(row[c]) if c in json_columns else row[c] for c in columns])
 
 
 @contextmanager

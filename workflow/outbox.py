@@ -7,6 +7,7 @@ from typing import Any, NamedTuple, Protocol
 from sqlalchemy import bindparam, insert
 from sqlmodel import Session, col, select, update
 
+from workflow.db import insert_rows
 from workflow.models import OutboxMessage
 from workflow.models.base import utcnow
 
@@ -36,8 +37,12 @@ def enqueue(session: Session, task: str, **payload: Any) -> int:
 def enqueue_many(session: Session, task: str, payloads: list[dict[str, Any]]) -> None:
     """`enqueue` for many payloads of one task, in one round trip."""
     if payloads:
-        rows = [{"task": task, "payload": payload} for payload in payloads]
-        session.execute(insert(OutboxMessage.__table__), rows)
+        now = utcnow()
+        rows = [
+            {"task": task, "payload": p, "created_at": now, "available_at": now, "attempts": 0}
+            for p in payloads
+        ]
+        insert_rows(session, OutboxMessage.__table__, rows)
         session.info[_ENQUEUED] = True
 
 
