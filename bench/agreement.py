@@ -1,9 +1,9 @@
 """Benchmark: Quorum's consensus engine side by side with krippendorff, NLTK and crowd-kit.
 
-Run with `uv run python bench/agreement.py` (add `--quick` for a smoke run at 1/20 size,
-`--only NAME` for one workload). Every contender runs in its own subprocess with its address
-space capped (RLIMIT_AS), so one that runs out of memory is reported instead of taking the
-machine down. Times are medians over repeats of the call alone (data preparation excluded).
+Run with `uv run --group bench python bench/agreement.py` (add `--quick` for a smoke run at
+1/20 size, `--only NAME` for one workload). Every contender runs in its own subprocess with its
+address space capped (RLIMIT_AS), so one that runs out of memory is reported instead of taking
+the machine down. Times are medians over repeats of the call alone (data preparation excluded).
 """
 
 from __future__ import annotations

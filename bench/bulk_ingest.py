@@ -12,24 +12,10 @@ a closed loop. Batches go `--connections` at a time; a batch's latency includes 
 import argparse
 import asyncio
 import json
-import os
-import shutil
 import statistics
-import tempfile
 import time
 
-import httpx
-from harness import (
-    QUORUM,
-    RESULTS,
-    free_port,
-    fresh_database,
-    percentile,
-    start,
-    stop,
-    trace_payload,
-    wait_http,
-)
+from harness import percentile, quorum_stack, register_traces, save_result, trace_payload
 from http_load import Pool
 
 TARGET = 20_000
@@ -49,11 +35,7 @@ async def send_batches(port: int, batches: list[list[dict]], connections: int) -
     pool, latencies = Pool("127.0.0.1", port, connections), []
 
     async def send(batch: list[dict]) -> None:
-        started = time.perf_counter()
-        status, body = await pool.request("POST", "/api/v1/imports/expectations", batch)
-        if status != 200:
-            raise RuntimeError(f"import refused: {status} {body[:300]!r}")
-        latencies.append(time.perf_counter() - started)
+        latencies.append(await pool.timed("POST", "/api/v1/imports/expectations", batch))
 
     await asyncio.gather(*(send(batch) for batch in batches))
     pool.close()
@@ -66,12 +48,8 @@ async def send_singles(port: int, entries: list[dict], connections: int) -> list
 
     async def work() -> None:
         for body in queue:
-            started = time.perf_counter()
             path = f"/api/3.0/mlflow/traces/{body['trace_id']}/assessments"
-            status, _ = await pool.request("POST", path, {"assessment": body})
-            if status != 200:
-                raise RuntimeError(f"single call refused: {status}")
-            latencies.append(time.perf_counter() - started)
+            latencies.append(await pool.timed("POST", path, {"assessment": body}))
 
     await asyncio.gather(*(work() for _ in range(connections)))
     pool.close()
@@ -87,38 +65,18 @@ def main() -> None:
     args = parser.parse_args()
     items = args.proposals // 3
     single_items = args.single // 3
-    folder = tempfile.mkdtemp(prefix="quorum-bulk-")
-    database_url = fresh_database("quorum_bulk")
-    redis_port, api_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "QUORUM_DATABASE_URL": database_url,
-        "QUORUM_BROKER_URL": f"redis://127.0.0.1:{redis_port}/0",
-        "QUORUM_PORT": str(api_port),
-    }
-    redis = [shutil.which("redis-server") or "redis-server", "--port", str(redis_port)]
-    processes = [start([*redis, "--save", "", "--appendonly", "no"], env, folder)]
-    try:
-        time.sleep(0.5)
-        processes.append(start([QUORUM, "serve", "--workers", "2", "--no-migrate"], env, folder))
-        base = f"http://127.0.0.1:{api_port}"
-        wait_http(f"{base}/health")
-        for first in range(0, items + single_items, 1000):
-            last = min(items + single_items, first + 1000)
-            batch = [trace_payload(i) for i in range(first, last)]
-            httpx.post(f"{base}/api/v1/traces", json=batch, timeout=120).raise_for_status()
+    with quorum_stack("quorum_bulk") as stack:
+        register_traces(stack.base, 0, items + single_items)
         # Annotator by annotator, as an export of three people's work would come.
         entries = [entry(i, a) for a in range(3) for i in range(items)]
         batches = [entries[i : i + args.batch] for i in range(0, len(entries), args.batch)]
         started = time.perf_counter()
-        batch_latencies = asyncio.run(send_batches(api_port, batches, args.connections))
+        batch_latencies = asyncio.run(send_batches(stack.port, batches, args.connections))
         bulk_seconds = time.perf_counter() - started
         singles = [entry(items + i, a) for a in range(3) for i in range(single_items)]
         started = time.perf_counter()
-        single_latencies = asyncio.run(send_singles(api_port, singles, 8))
+        single_latencies = asyncio.run(send_singles(stack.port, singles, 8))
         single_seconds = time.perf_counter() - started
-    finally:
-        stop(processes)
     bulk_rate = len(entries) / bulk_seconds
     single_rate = len(singles) / single_seconds
     result = {
@@ -135,8 +93,7 @@ def main() -> None:
     print(json.dumps(result, indent=2))
     print(f"ratio bulk / single calls: {bulk_rate / single_rate:.1f}x")
     print(f"ratio bulk / {TARGET} per s target: {bulk_rate / TARGET:.2f}")
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "bulk_ingest.json").write_text(json.dumps(result, indent=2))
+    save_result("bulk_ingest", result)
 
 
 if __name__ == "__main__":

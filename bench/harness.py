@@ -1,10 +1,16 @@
 """What every benchmark shares: a fresh PostgreSQL database, free ports, child processes."""
 
+import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -79,3 +85,61 @@ def trace_payload(index: int) -> dict:
     """A minimal trace, numbered: `tr-` and the index as 32 hex digits."""
     trace_id = f"tr-{index:032x}"
     return {"info": {"trace_id": trace_id, "request_time": "2026-01-01T00:00:00Z"}, "data": {}}
+
+
+def save_result(name: str, result: object) -> None:
+    """Write a benchmark's figures to `bench/results/<name>.json`."""
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2))
+
+
+def register_traces(base: str, first: int, last: int) -> None:
+    """Register the numbered traces `first` to `last` (excluded), a thousand per request."""
+    with httpx.Client(base_url=base, timeout=120) as client:
+        for start_index in range(first, last, 1000):
+            batch = [trace_payload(i) for i in range(start_index, min(last, start_index + 1000))]
+            client.post("/api/v1/traces", json=batch).raise_for_status()
+
+
+@dataclass
+class Stack:
+    """A running Quorum: its database, API port, environment and processes."""
+
+    database_url: str
+    port: int
+    env: dict[str, str]
+    folder: str
+    processes: list[subprocess.Popen] = field(default_factory=list)
+
+    @property
+    def base(self) -> str:
+        """The API's URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+
+@contextmanager
+def quorum_stack(database: str, *, workers: int = 0, concurrency: int = 2) -> Iterator[Stack]:
+    """A fresh database, a private `redis-server`, `quorum serve --workers 2` and `workers`
+    Celery workers of `concurrency` children each; everything stopped on the way out."""
+    folder = tempfile.mkdtemp(prefix=f"{database}-")
+    database_url = fresh_database(database)
+    redis_port, api_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "QUORUM_DATABASE_URL": database_url,
+        "QUORUM_BROKER_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "QUORUM_PORT": str(api_port),
+    }
+    redis = [shutil.which("redis-server") or "redis-server", "--port", str(redis_port)]
+    stack = Stack(database_url, api_port, env, folder)
+    stack.processes.append(start([*redis, "--save", "", "--appendonly", "no"], env, folder))
+    try:
+        time.sleep(0.5)
+        serve = [QUORUM, "serve", "--workers", "2", "--no-migrate"]
+        stack.processes.append(start(serve, env, folder))
+        worker = [QUORUM, "worker", "--concurrency", str(concurrency), "--loglevel", "warning"]
+        stack.processes += [start(worker, env, folder) for _ in range(workers)]
+        wait_http(f"{stack.base}/health")
+        yield stack
+    finally:
+        stop(stack.processes)

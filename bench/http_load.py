@@ -7,6 +7,7 @@ Quorum's and MLflow's JSON APIs: Content-Length bodies, keep-alive, no TLS, no r
 
 import asyncio
 import json
+import time
 from typing import Any
 
 
@@ -81,6 +82,14 @@ class Pool:
             return await connection.request(method, path, body)
         finally:
             self._idle.put_nowait(connection)
+
+    async def timed(self, method: str, path: str, body: Any = None) -> float:
+        """Seconds one request took; a status other than 200 is an error."""
+        started = time.perf_counter()
+        status, text = await self.request(method, path, body)
+        if status != 200:
+            raise HttpError(f"{method} {path}: {status} {text[:200]!r}")
+        return time.perf_counter() - started
 
     def close(self) -> None:
         """Close every idle connection."""

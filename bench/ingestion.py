@@ -1,7 +1,7 @@
 """Ingestion side by side: the same expectations logged to a stock `mlflow server` (SQLite
 backend) and to Quorum (PostgreSQL, `quorum serve --workers 2`), in one run.
 
-    uv run --group compare python bench/ingestion.py [--seconds 8] [--traces 200]
+    uv run --group compare python bench/ingestion.py [--seconds 8] [--traces 1000]
 
 Four client modes per side, each a closed loop for `--seconds`: the real `mlflow` client
 calling `log_expectation` from 1 and from 8 threads, and raw HTTP (`bench/http_load.py`) on 8
@@ -18,23 +18,13 @@ import json
 import os
 import shutil
 import statistics
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import mlflow
-from harness import (
-    QUORUM,
-    RESULTS,
-    free_port,
-    fresh_database,
-    percentile,
-    start,
-    stop,
-    wait_http,
-)
+from harness import free_port, percentile, quorum_stack, save_result, start, wait_http
 from http_load import Pool
 from mlflow.entities import AssessmentSource, AssessmentSourceType, Expectation
 from mlflow.utils.proto_json_utils import message_to_json
@@ -146,13 +136,8 @@ async def http_loop(port: int, calls: Calls, connections: int, seconds: float) -
     async def work() -> None:
         while time.perf_counter() < deadline:
             trace_id, *rest = calls.next()
-            body = wire_body(trace_id, *rest)
-            started = time.perf_counter()
             path = f"/api/3.0/mlflow/traces/{trace_id}/assessments"
-            status, text = await pool.request("POST", path, body)
-            if status != 200:
-                raise RuntimeError(f"{status}: {text[:200]!r}")
-            latencies.append(time.perf_counter() - started)
+            latencies.append(await pool.timed("POST", path, wire_body(trace_id, *rest)))
 
     await asyncio.gather(*(work() for _ in range(connections)))
     pool.close()
@@ -179,53 +164,37 @@ def measure(uri: str, port: int, traces, seconds: float) -> dict[str, dict[str, 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=8.0, help="per mode and side")
-    parser.add_argument("--traces", type=int, default=200)
+    parser.add_argument("--traces", type=int, default=1000)
     args = parser.parse_args()
     os.environ.setdefault("MLFLOW_ENABLE_ASYNC_TRACE_LOGGING", "false")
-    folder = tempfile.mkdtemp(prefix="quorum-ingest-")
-    mlflow_port, quorum_port, redis_port = free_port(), free_port(), free_port()
-    env = {
-        **os.environ,
-        "QUORUM_DATABASE_URL": fresh_database("quorum_ingest"),
-        "QUORUM_BROKER_URL": f"redis://127.0.0.1:{redis_port}/0",
-        "QUORUM_PORT": str(quorum_port),
-    }
-    mlflow_server = [
-        str(shutil.which("mlflow")),
-        "server",
-        "--backend-store-uri",
-        f"sqlite:///{folder}/mlflow.db",
-        "--default-artifact-root",
-        f"{folder}/artifacts",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(mlflow_port),
-    ]
-    redis = [shutil.which("redis-server") or "redis-server", "--port", str(redis_port)]
-    processes = [
-        start(mlflow_server, env, folder),
-        start([*redis, "--save", "", "--appendonly", "no"], env, folder),
-        start([QUORUM, "serve", "--workers", "2", "--no-migrate"], env, folder),
-    ]
-    try:
-        mlflow_uri, quorum_uri = (
-            f"http://127.0.0.1:{mlflow_port}",
-            f"http://127.0.0.1:{quorum_port}",
-        )
+    with quorum_stack("quorum_ingest") as stack:
+        mlflow_port = free_port()
+        mlflow_server = [
+            str(shutil.which("mlflow")),
+            "server",
+            "--backend-store-uri",
+            f"sqlite:///{stack.folder}/mlflow.db",
+            "--default-artifact-root",
+            f"{stack.folder}/artifacts",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(mlflow_port),
+        ]
+        stack.processes.append(start(mlflow_server, stack.env, stack.folder))
+        mlflow_uri = f"http://127.0.0.1:{mlflow_port}"
         wait_http(f"{mlflow_uri}/health", timeout=120)
-        wait_http(f"{quorum_uri}/health")
         mlflow.set_tracking_uri(mlflow_uri)
         mlflow.set_experiment("quorum-ingestion-bench")
         traces = make_traces(args.traces)
         payloads = [mlflow.get_trace(trace_id).to_dict() for trace_id, _ in traces]
-        httpx.post(f"{quorum_uri}/api/v1/traces", json=payloads, timeout=60).raise_for_status()
+        for start_index in range(0, len(payloads), 100):  # under the 2 MiB request limit
+            batch = payloads[start_index : start_index + 100]
+            httpx.post(f"{stack.base}/api/v1/traces", json=batch, timeout=60).raise_for_status()
         results = {
             "mlflow": measure(mlflow_uri, mlflow_port, traces, args.seconds),
-            "quorum": measure(quorum_uri, quorum_port, traces, args.seconds),
+            "quorum": measure(stack.base, stack.port, traces, args.seconds),
         }
-    finally:
-        stop(processes)
     report(results)
 
 
@@ -243,8 +212,7 @@ def report(results: dict) -> None:
         print(f"ratio {mode}: Quorum {ratio:.1f}x MLflow's calls/s")
     eight = results["quorum"]["mlflow client x8"]
     print(f"target: >= 5x with 8 client threads; Quorum p99 there {eight['p99_ms']:.1f} ms (< 50)")
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "ingestion.json").write_text(json.dumps(results, indent=2))
+    save_result("ingestion", results)
 
 
 if __name__ == "__main__":

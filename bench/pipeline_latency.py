@@ -11,24 +11,11 @@ the processes' statement caches and connection pools, which a running service ha
 import argparse
 import asyncio
 import json
-import os
-import shutil
 import statistics
-import tempfile
 import time
 
 import httpx
-from harness import (
-    QUORUM,
-    RESULTS,
-    free_port,
-    fresh_database,
-    percentile,
-    start,
-    stop,
-    trace_payload,
-    wait_http,
-)
+from harness import percentile, quorum_stack, register_traces, save_result
 from http_load import Connection, HttpError, Pool
 from sqlalchemy import text
 
@@ -142,56 +129,13 @@ def main() -> None:
     )
     parser.add_argument("--concurrency", type=int, default=2, help="children per worker")
     args = parser.parse_args()
-    folder = tempfile.mkdtemp(prefix="quorum-bench-")
-    database_url = fresh_database("quorum_bench")
-    redis_port, api_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "QUORUM_DATABASE_URL": database_url,
-        "QUORUM_BROKER_URL": f"redis://127.0.0.1:{redis_port}/0",
-        "QUORUM_PORT": str(api_port),
-    }
-    processes = [
-        start(
-            [
-                shutil.which("redis-server") or "redis-server",
-                "--port",
-                str(redis_port),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            env,
-            folder,
-        )
-    ]
-    try:
-        time.sleep(0.5)
-        processes.append(start([QUORUM, "serve", "--workers", "2", "--no-migrate"], env, folder))
-        for _ in range(2):
-            processes.append(
-                start(
-                    [
-                        QUORUM,
-                        "worker",
-                        "--concurrency",
-                        str(args.concurrency),
-                        "--loglevel",
-                        "warning",
-                    ],
-                    env,
-                    folder,
-                )
-            )
-        base = f"http://127.0.0.1:{api_port}"
-        wait_http(f"{base}/health")
+    with quorum_stack("quorum_bench", workers=2, concurrency=args.concurrency) as stack:
+        database_url, api_port = stack.database_url, stack.port
+        base = stack.base
         warm_items = int(args.rate * args.warmup / 3)
         items = warm_items + int(args.rate * args.seconds / 3)
         httpx.put(f"{base}/api/v1/committees/default", json={"members": ["r1", "r2", "r3"]})
-        for start_index in range(0, items, 500):
-            batch = [trace_payload(i) for i in range(start_index, min(items, start_index + 500))]
-            httpx.post(f"{base}/api/v1/traces", json=batch, timeout=60).raise_for_status()
+        register_traces(base, 0, items)
         backlog: list[int] = []
         failures: list[str] = []
         time.sleep(3)  # let the workers connect
@@ -206,8 +150,6 @@ def main() -> None:
         ]
         settled = item_latencies(database_url, warm_items)
         report(args, settled, measured, backlog[int(args.warmup) :], items - warm_items, failures)
-    finally:
-        stop(processes)
 
 
 def report(args, settled, requests, backlog, items, failures) -> None:
@@ -233,8 +175,7 @@ def report(args, settled, requests, backlog, items, failures) -> None:
     print(f"backlog (outbox rows unfinished, once a second, after warm-up): {backlog}")
     print(f"ratio settle p50 / 100 ms target: {result['settle_p50_ms'] / 100:.2f}")
     print(f"ratio settle p99 / 1000 ms target: {result['settle_p99_ms'] / 1000:.2f}")
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "pipeline_latency.json").write_text(json.dumps(result, indent=2))
+    save_result("pipeline_latency", result)
 
 
 if __name__ == "__main__":

@@ -1,19 +1,23 @@
-"""Time (and optionally profile) the two hot paths in one process on PostgreSQL: a proposal
-through the domain, and the tasks it causes through the task runner, without HTTP or Celery.
+"""Time (and optionally profile) the hot paths in one process on PostgreSQL: a proposal through
+the domain, the tasks it causes through the task runner (no Celery), and the proposal route
+through the ASGI app (FastAPI's share, no HTTP server).
 
-    uv run --all-groups python bench/profile_hot_paths.py [--items 600] [--profile]
+    uv run --group bench python bench/profile_hot_paths.py [--items 600] [--profile]
 
 `--profile` wraps each phase in pyinstrument and writes its text report to `bench/results/`.
 """
 
 import argparse
+import asyncio
 import contextlib
+import json
 import statistics
 import time
 from collections import defaultdict
 
 from harness import RESULTS, fresh_database, trace_payload
 
+from api.app import create_app
 from workers.handlers import TaskRunner
 from workflow import assessments, outbox, review, traces
 from workflow.db import make_engine, unit_of_work
@@ -101,6 +105,52 @@ def run_tasks(engine, runner: TaskRunner, timings: Timings) -> None:
                 runner.run(message_id, task, payload)
 
 
+async def run_requests(app, items: int, timings: Timings) -> None:
+    """The proposal route through the ASGI app itself: FastAPI's share, without uvicorn's."""
+
+    async def call(index: int) -> None:
+        body = json.dumps(
+            {
+                "assessment": {
+                    "assessment_name": "request_probe",  # one proposal per item: no task
+                    "source": {"source_type": "HUMAN", "source_id": "annotator-0"},
+                    "expectation": {"value": "Paris"},
+                }
+            }
+        ).encode()
+        trace_id = trace_payload(index)["info"]["trace_id"]
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": f"/api/3.0/mlflow/traces/{trace_id}/assessments",
+            "raw_path": b"",
+            "query_string": b"",
+            "root_path": "",
+            "headers": [(b"content-type", b"application/json")],
+            "client": ("127.0.0.1", 1),
+            "server": ("127.0.0.1", 80),
+        }
+        messages = [{"type": "http.request", "body": body, "more_body": False}]
+        sent: list[dict] = []
+
+        async def receive() -> dict:
+            return messages.pop() if messages else {"type": "http.disconnect"}
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        with timings.timed("request"):
+            await app(scope, receive, send)
+        assert sent[0]["status"] == 200, sent
+
+    async with app.router.lifespan_context(app):
+        for index in range(items):
+            await call(index)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=600)
@@ -118,6 +168,8 @@ def main() -> None:
         run_proposals(engine, args.items, timings)
     with profiled("tasks", args.profile):
         run_tasks(engine, TaskRunner(engine, settings), timings)
+    with profiled("request", args.profile):
+        asyncio.run(run_requests(create_app(settings, engine=engine), args.items, timings))
     timings.report()
     engine.dispose()
 

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select, text, tuple_, update
+from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
 from workflow import outbox
@@ -16,18 +16,17 @@ from workflow.bulk_checks import (
     refuse_taken_ids,
     require_traces_and_spans,
 )
-from workflow.db import insert_rows, is_postgres, per_dialect
+from workflow.bulk_items import items_for
+from workflow.db import insert_rows
 from workflow.entities import AssessmentDraft, Kind, SourceType
 from workflow.ids import new_assessment_id
-from workflow.models import Assessment, AuditEntry, Item, LabelSchema, ProposalRevision
+from workflow.models import Assessment, AuditEntry, ProposalRevision
 from workflow.models.assessments import Role
 from workflow.models.base import utcnow
 from workflow.proposals import live_where, needs_evaluation
-from workflow.states import ItemState
 from workflow.values import ValueLimits
 
 _ASSESSMENTS = Assessment.__table__.c
-_ITEMS = Item.__table__.c
 
 
 @dataclass(frozen=True)
@@ -50,90 +49,6 @@ class _Version:
     rationale: str | None
     metadata: dict[str, str]
     touched: bool = False  # changed by this batch (a stored proposal that is not, stays as it is)
-
-
-def _insert_new(insert_for_dialect):
-    # RETURNING makes SQLAlchemy send pages of multi-row VALUES ("insertmanyvalues"); without
-    # it each row would be its own INSERT.
-    return (
-        insert_for_dialect(Item.__table__)
-        .on_conflict_do_nothing(
-            index_elements=["trace_id", "span_id", "name"],
-            index_where=_ITEMS.campaign_id.is_(None),
-        )
-        .returning(_ITEMS.id)
-    )
-
-
-_INSERT_NEW = per_dialect(_insert_new)
-_ITEM_COLUMNS = (
-    _ITEMS.id,
-    _ITEMS.trace_id,
-    _ITEMS.span_id,
-    _ITEMS.name,
-    _ITEMS.state,
-    _ITEMS.schema_id,
-)
-
-
-def _items(session: Session, entries: list) -> dict[tuple[str, str, str], Any]:
-    """Each entry's campaign-free item, created if new, then all locked (in id order, as any
-    concurrent import locks them): key -> (id, trace, span, name, state, schema_id)."""
-    keys = sorted({(t, d.span_id or "", d.name) for t, d in entries})
-    names = sorted({name for *_, name in keys})
-    by_name = select(LabelSchema.name, LabelSchema.id).where(LabelSchema.name.in_(names))
-    schema_ids = {name: schema_id for name, schema_id in session.execute(by_name)}
-    rows = [
-        {"trace_id": t, "span_id": s, "name": n, "schema_id": schema_ids.get(n)} for t, s, n in keys
-    ]
-    # Insert-or-ignore, then read: updating existing rows to lock them (as a single call
-    # does) would write a new version of each, which at this size cost more than the rest.
-    if is_postgres(session):
-        return _items_by_arrays(session, rows)
-    session.execute(_INSERT_NEW[session.get_bind().dialect.name], rows).all()
-    items = {}
-    for chunk in chunks(keys):
-        statement = (
-            select(*_ITEM_COLUMNS)
-            .where(tuple_(_ITEMS.trace_id, _ITEMS.span_id, _ITEMS.name).in_(chunk))
-            .where(_ITEMS.campaign_id.is_(None))
-            .order_by(_ITEMS.id)
-        )
-        for row in session.execute(statement):
-            items[(row.trace_id, row.span_id, row.name)] = row
-    return items
-
-
-# PostgreSQL takes the keys as four arrays, whatever their number: a few parameters instead
-# of one per value, and no statement to render per batch (measured: ~5x faster at 5,000).
-_KEYS = (
-    "unnest(CAST(:trace_ids AS text[]), CAST(:span_ids AS text[]), CAST(:names AS text[]),"
-    " CAST(:schema_ids AS int[])) AS k(trace_id, span_id, name, schema_id)"
-)
-_INSERT_KEYS = text(
-    "INSERT INTO items (trace_id, span_id, name, schema_id, state, version, review_round,"
-    " state_changed_at, created_at)"
-    f" SELECT k.trace_id, k.span_id, k.name, k.schema_id, :state, 0, 0, :now, :now FROM {_KEYS}"
-    " ON CONFLICT (trace_id, span_id, name) WHERE campaign_id IS NULL DO NOTHING"
-)
-_LOCK_KEYS = text(
-    "SELECT i.id, i.trace_id, i.span_id, i.name, i.state, i.schema_id"
-    f" FROM items i JOIN {_KEYS} USING (trace_id, span_id, name)"
-    " WHERE i.campaign_id IS NULL ORDER BY i.id FOR UPDATE OF i"
-)
-
-
-def _items_by_arrays(session: Session, rows: list[dict[str, Any]]) -> dict:
-    arrays = {
-        "trace_ids": [row["trace_id"] for row in rows],
-        "span_ids": [row["span_id"] for row in rows],
-        "names": [row["name"] for row in rows],
-        "schema_ids": [row["schema_id"] for row in rows],
-    }
-    session.execute(_INSERT_KEYS, {**arrays, "state": ItemState.COLLECTING.value, "now": utcnow()})
-    return {
-        (row.trace_id, row.span_id, row.name): row for row in session.execute(_LOCK_KEYS, arrays)
-    }
 
 
 def _live(session: Session, item_ids: list[int]) -> dict[tuple[int, str], _Version]:
@@ -183,7 +98,7 @@ def import_proposals(
         return Imported(created=0, edited=0, items=0, evaluations=0)
     require_traces_and_spans(session, checked)
     refuse_taken_ids(session, checked)
-    items = _items(session, checked)
+    items = items_for(session, checked)
     check_schemas(session, checked, items)
     live = _live(session, sorted(row.id for row in items.values()))
     now = utcnow()
