@@ -87,9 +87,11 @@ def per_dialect(build: Callable[[Callable], Any]) -> dict[str, Any]:
 
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert many rows, each giving every column it needs (defaults are not applied): COPY
-    on PostgreSQL, several times faster than multi-row INSERTs; executemany elsewhere."""
+    on PostgreSQL, several times faster than multi-row INSERTs; executemany elsewhere. COPY
+    goes around the ORM, so the session's pending objects are flushed first."""
     if not rows:
         return
+    session.flush()
     if not is_postgres(session):
         session.execute(insert(table), rows)
         return
