@@ -125,6 +125,9 @@ def run_outbox(session, *, default_overlap: int = 3) -> list[str]:
         outbox.EVALUATE_ITEM: lambda **ids: pipeline.evaluate(
             session, default_overlap=default_overlap, **ids
         ),
+        outbox.EVALUATE_ITEMS: lambda **ids: pipeline.evaluate_many(
+            session, default_overlap=default_overlap, **ids
+        ),
         outbox.ROUTE_ITEM: lambda **ids: review.route(session, **ids),
         outbox.RESOLVE_ITEM: lambda **ids: review.resolve(session, **ids),
         outbox.PROMOTE_ITEM: lambda **ids: pipeline.promote(session, **ids),

@@ -24,6 +24,9 @@ class TaskRunner:
             outbox.EVALUATE_ITEM: partial(
                 pipeline.evaluate, default_overlap=settings.default_overlap
             ),
+            outbox.EVALUATE_ITEMS: partial(
+                pipeline.evaluate_many, default_overlap=settings.default_overlap
+            ),
             outbox.ROUTE_ITEM: review.route,
             outbox.RESOLVE_ITEM: review.resolve,
             outbox.PROMOTE_ITEM: pipeline.promote,

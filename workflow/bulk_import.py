@@ -224,10 +224,13 @@ def _queue_evaluations(session, items, live, default_overlap) -> int:
     counts: dict[int, int] = {}
     for item_id, _ in live:
         counts[item_id] = counts.get(item_id, 0) + 1
-    due = [
-        {"item_id": row.id}
+    due = sorted(
+        row.id
         for row in items.values()
         if needs_evaluation(session, row, default_overlap, counts.get(row.id, 0))
-    ]
-    outbox.enqueue_many(session, outbox.EVALUATE_ITEM, due)
+    )
+    # A hundred items a message: one publish and one delivery each, not one per item (per
+    # item, publishing cost the API more than the import itself).
+    batches = [{"item_ids": due[start : start + 100]} for start in range(0, len(due), 100)]
+    outbox.enqueue_many(session, outbox.EVALUATE_ITEMS, batches)
     return len(due)

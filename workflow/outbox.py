@@ -165,7 +165,9 @@ def publish_pending(session: Session, publisher: Publisher, *, limit: int = 500)
 
 # Task names: stable strings, so renaming a function never orphans queued messages.
 EVALUATE_ITEM = "quorum.item.evaluate"
+# Many items in one message, for bulk imports: one delivery and one publish per hundred items.
+EVALUATE_ITEMS = "quorum.items.evaluate"
 ROUTE_ITEM = "quorum.item.route"
 RESOLVE_ITEM = "quorum.item.resolve"
 PROMOTE_ITEM = "quorum.item.promote"
-ITEM_TASKS = (EVALUATE_ITEM, ROUTE_ITEM, RESOLVE_ITEM, PROMOTE_ITEM)
+ITEM_TASKS = (EVALUATE_ITEM, EVALUATE_ITEMS, ROUTE_ITEM, RESOLVE_ITEM, PROMOTE_ITEM)

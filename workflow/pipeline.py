@@ -60,6 +60,13 @@ def evaluate(session: Session, *, item_id: int, default_overlap: int = DEFAULT_O
     return _decide(session, item, spec, proposals, seen, quota, moves)
 
 
+def evaluate_many(
+    session: Session, *, item_ids: list[int], default_overlap: int = DEFAULT_OVERLAP
+) -> list[str]:
+    """`evaluate` for each item, in id order (the order a bulk import locks them in)."""
+    return [evaluate(session, item_id=i, default_overlap=default_overlap) for i in sorted(item_ids)]
+
+
 def _engine_record(spec: LabelSchemaSpec, proposals: list[Assessment], quota: int) -> dict:
     ballots = [ProposalInput(p.source_id, p.value) for p in proposals]
     try:

@@ -212,3 +212,31 @@ def test_beat_runs_the_reconciler_on_its_schedule(database, broker, workers, tmp
     finally:
         beat.terminate()
         beat.wait(timeout=10)
+
+
+def test_a_bulk_import_is_evaluated_by_real_workers_a_hundred_items_a_message(
+    database, api, workers
+):
+    workers.start()
+    trace_ids = [new_trace(api) for _ in range(150)]
+    entries = [
+        {
+            "trace_id": trace_id,
+            "assessment_name": "expected_answer",
+            "source": {"source_type": "HUMAN", "source_id": f"annotator-{annotator}"},
+            "expectation": {"value": "Paris"},
+        }
+        for trace_id in trace_ids
+        for annotator in range(3)
+    ]
+    response = api.post("/api/v1/imports/expectations", json=entries)
+    assert response.json()["evaluations_queued"] == 150, response.text
+    wait_for(lambda: all_done(database), timeout=60, what="the imported items' evaluations")
+    assert states(database) == ["promoted"] * 150
+    with Session(database) as session:
+        messages = session.exec(select(OutboxMessage.task)).all()
+        canonicals = session.exec(
+            select(func.count()).where(Assessment.role == Role.CANONICAL)
+        ).one()
+    assert sorted(messages) == ["quorum.items.evaluate"] * 2
+    assert canonicals == 150
