@@ -18,10 +18,10 @@ from workflow.bulk_checks import (
 )
 from workflow.bulk_items import items_for
 from workflow.db import insert_rows
-from workflow.entities import AssessmentDraft, Kind, SourceType
+from workflow.entities import AssessmentDraft
 from workflow.ids import new_assessment_id
 from workflow.models import Assessment, AuditEntry, ProposalRevision
-from workflow.models.assessments import Role
+from workflow.models.assessments import Role, draft_fields
 from workflow.models.base import utcnow
 from workflow.proposals import live_where, needs_evaluation
 from workflow.values import ValueLimits
@@ -165,17 +165,14 @@ def import_proposals(
 
 
 def _new_row(trace_id, draft: AssessmentDraft, item_id: int, assessment_id: str, now) -> dict:
+    """A new proposal's columns; value, rationale, metadata and revision come at write time."""
+    columns = draft_fields(trace_id, draft, Role.PROPOSAL, item_id=item_id)
+    del columns["meta"]  # the metadata column is written from the last version
     return {
+        **columns,
         "assessment_id": assessment_id,
-        "trace_id": trace_id,
-        "span_id": draft.span_id or "",
-        "name": draft.name,
-        "kind": Kind.EXPECTATION.value,
-        "role": Role.PROPOSAL.value,
-        "source_type": SourceType.HUMAN.value,
-        "source_id": draft.source_id,
         "valid": True,
-        "item_id": item_id,
+        "decision_id": None,
         "created_at": now,
         "deleted_at": None,
     }
@@ -194,9 +191,6 @@ def _write(session, new, live, revisions, audits, now) -> None:
                 "metadata": version.metadata,
                 "revision": version.revision,
                 "updated_at": now,
-                "error": None,
-                "overrides": None,
-                "decision_id": None,
             }
         )
     edits = [

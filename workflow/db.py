@@ -74,11 +74,6 @@ def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def dialect_insert(session: Session) -> Callable:
-    """The `insert` construct with ON CONFLICT for the session's database."""
-    return pg_insert if is_postgres(session) else sqlite_insert
-
-
 def per_dialect(build: Callable[[Callable], Any]) -> dict[str, Any]:
     """A statement built once for each supported database, from its ON CONFLICT `insert`:
     hot paths run it by `session.get_bind().dialect.name` instead of rebuilding it each time."""

@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, insert
 from sqlmodel import Session, col, select
 
 from workflow import audit
-from workflow.db import dialect_insert
+from workflow.db import per_dialect
 from workflow.entities import Page, SpanView, TraceView
 from workflow.errors import AlreadyExists, InvalidInput, NotFound
 from workflow.models import Span, Trace
@@ -71,6 +71,15 @@ def register_traces(session: Session, *, payloads: Sequence[Any], actor: str) ->
     return Registered(created=tuple(created), existing=existing)
 
 
+_INSERT_NEW = per_dialect(
+    lambda insert_for_dialect: (
+        insert_for_dialect(Trace.__table__)
+        .on_conflict_do_nothing()
+        .returning(Trace.__table__.c.trace_id)
+    )
+)
+
+
 def _insert_new(session: Session, records: list[TraceRecord]) -> list[str]:
     """Insert traces, skipping any a concurrent writer stored first; then their spans."""
     if not records:
@@ -85,8 +94,8 @@ def _insert_new(session: Session, records: list[TraceRecord]) -> list[str]:
         }
         for record in records
     ]
-    statement = dialect_insert(session)(Trace).values(rows).on_conflict_do_nothing()
-    created = set(session.exec(statement.returning(col(Trace.trace_id))).scalars())
+    statement = _INSERT_NEW[session.get_bind().dialect.name]
+    created = set(session.execute(statement, rows).scalars())
     span_rows = [
         {
             "trace_id": record.trace_id,

@@ -71,24 +71,31 @@ class Assessment(SQLModel, table=True):
         cls, trace_id: str, draft: AssessmentDraft, role: Role, *, item_id: int | None = None
     ) -> "Assessment":
         """A new row for a checked draft; the caller's id is kept when it gave one."""
-        row = cls(
-            trace_id=trace_id,
-            span_id=draft.span_id or "",
-            name=draft.name,
-            kind=draft.kind,
-            role=role,
-            source_type=draft.source_type,
-            source_id=draft.source_id,
-            value=draft.value,
-            error=draft.error,
-            rationale=draft.rationale,
-            meta=draft.metadata,
-            overrides=draft.overrides,
-            item_id=item_id,
-        )
+        row = cls(**draft_fields(trace_id, draft, role, item_id=item_id))
         if draft.assessment_id:
             row.assessment_id = draft.assessment_id
         return row
+
+
+def draft_fields(
+    trace_id: str, draft: AssessmentDraft, role: Role, *, item_id: int | None
+) -> dict[str, Any]:
+    """What a new assessment takes from a checked draft, by attribute name."""
+    return {
+        "trace_id": trace_id,
+        "span_id": draft.span_id or "",
+        "name": draft.name,
+        "kind": draft.kind,
+        "role": role,
+        "source_type": draft.source_type,
+        "source_id": draft.source_id,
+        "value": draft.value,
+        "error": draft.error,
+        "rationale": draft.rationale,
+        "meta": draft.metadata,
+        "overrides": draft.overrides,
+        "item_id": item_id,
+    }
 
 
 class ProposalRevision(SQLModel, table=True):
