@@ -219,6 +219,60 @@ CASES = [
     ),
 ]
 
+IMPORT = "/api/v1/imports/expectations"
+GOOD = expectation()["assessment"]
+# The bulk import, whose refusals must be whole: one bad entry and nothing of the batch is kept.
+CASES += [
+    (f"import: {name}", "post", IMPORT, body, status, code)
+    for name, body, status, code in [
+        ("not a list", {"assessment": GOOD}, 400, "INVALID_PARAMETER_VALUE"),
+        ("null", b"null", 400, "INVALID_PARAMETER_VALUE"),
+        ("not JSON", b"[{", 400, "INVALID_PARAMETER_VALUE"),
+        ("nested too deep to parse", b"[" * 5000, 400, "INVALID_PARAMETER_VALUE"),
+        ("an entry not an object", [GOOD, 1], 400, "INVALID_PARAMETER_VALUE"),
+        ("a trace id not a string", [{**GOOD, "trace_id": 5}], 400, "INVALID_PARAMETER_VALUE"),
+        ("no trace id", [{**GOOD, "trace_id": None}], 400, "INVALID_PARAMETER_VALUE"),
+        ("unknown trace", [GOOD, {**GOOD, "trace_id": "tr-nope"}], 404, "RESOURCE_DOES_NOT_EXIST"),
+        (
+            "a value too deep",
+            [GOOD, {**GOOD, "expectation": {"value": nested(40)}}],
+            400,
+            "INVALID_PARAMETER_VALUE",
+        ),
+        ("a bad span id", [GOOD, {**GOOD, "span_id": "zz"}], 400, "INVALID_PARAMETER_VALUE"),
+        (
+            "a span of no trace",
+            [GOOD, {**GOOD, "span_id": "0123456789abcdef"}],
+            400,
+            "INVALID_PARAMETER_VALUE",
+        ),
+        (
+            "an empty source id",
+            [GOOD, {**GOOD, "source": {"source_type": "HUMAN", "source_id": ""}}],
+            400,
+            "INVALID_PARAMETER_VALUE",
+        ),
+        (
+            "a judge's expectation",
+            [GOOD, {**GOOD, "source": {"source_type": "LLM_JUDGE", "source_id": "j"}}],
+            400,
+            "INVALID_PARAMETER_VALUE",
+        ),
+        (
+            "feedback",
+            [GOOD, {**GOOD, "expectation": None, "feedback": {"value": 1}}],
+            400,
+            "INVALID_PARAMETER_VALUE",
+        ),
+        (
+            "one id twice",
+            [{**GOOD, "assessment_id": "a-0123456789"}, {**GOOD, "assessment_id": "a-0123456789"}],
+            400,
+            "INVALID_PARAMETER_VALUE",
+        ),
+    ]
+]
+
 
 @pytest.mark.parametrize(
     ("method", "path", "body", "status", "code"),
