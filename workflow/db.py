@@ -74,10 +74,11 @@ def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def per_dialect(build: Callable[[Callable], Any]) -> dict[str, Any]:
-    """A statement built once for each supported database, from its ON CONFLICT `insert`:
-    hot paths run it by `session.get_bind().dialect.name` instead of rebuilding it each time."""
-    return {"postgresql": build(pg_insert), "sqlite": build(sqlite_insert)}
+def per_dialect(build: Callable[[Callable], Any]) -> Callable[[Session], Any]:
+    """A statement built once for each supported database, from its ON CONFLICT `insert`;
+    call the result with a session for that session's statement (hot paths need not rebuild it)."""
+    built = {"postgresql": build(pg_insert), "sqlite": build(sqlite_insert)}
+    return lambda session: built[session.get_bind().dialect.name]
 
 
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:

@@ -50,7 +50,7 @@ def item_for(session: Session, *, trace_id: str, span_id: str, name: str) -> Ite
     itself, which locks it (PostgreSQL) just as SELECT ... FOR UPDATE would. Two annotators
     creating the same item at once both end up with the one row.
     """
-    statement = _UPSERT[session.get_bind().dialect.name]
+    statement = _UPSERT(session)
     row = session.execute(statement, {"trace_id": trace_id, "span_id": span_id, "name": name})
     return ItemRef(*row.one())
 

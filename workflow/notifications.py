@@ -40,4 +40,4 @@ def raise_once(
         }
         for recipient in recipients
     ]
-    session.execute(_INSERT[session.get_bind().dialect.name], rows)
+    session.execute(_INSERT(session), rows)

@@ -94,7 +94,7 @@ def _insert_new(session: Session, records: list[TraceRecord]) -> list[str]:
         }
         for record in records
     ]
-    statement = _INSERT_NEW[session.get_bind().dialect.name]
+    statement = _INSERT_NEW(session)
     created = set(session.execute(statement, rows).scalars())
     span_rows = [
         {
