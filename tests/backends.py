@@ -15,7 +15,8 @@ from workflow.migrations import upgrade
 POSTGRES_ADMIN_URL = os.environ.get(
     "QUORUM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
-TEST_DATABASE = "quorum_test"
+# A prefix of its own lets two suites share one PostgreSQL server without clobbering each other.
+TEST_DATABASE = os.environ.get("QUORUM_TEST_DATABASE", "quorum_test")
 
 
 def in_ci() -> bool:
@@ -38,8 +39,9 @@ def sqlite_engine(folder: Path) -> Engine:
     return engine
 
 
-def postgres_engine(database: str = TEST_DATABASE) -> Engine:
-    """A migrated, freshly created PostgreSQL database."""
+def postgres_engine(suffix: str = "") -> Engine:
+    """A migrated, freshly created PostgreSQL database (named by the suite's prefix and `suffix`)."""
+    database = TEST_DATABASE + suffix
     admin = make_engine(POSTGRES_ADMIN_URL, pool_size=1)
     try:
         with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:

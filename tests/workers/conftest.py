@@ -140,7 +140,7 @@ class Workers:
 @pytest.fixture(scope="session")
 def pg() -> Iterator[Engine]:
     """A PostgreSQL database of its own for the real-process tests."""
-    engine = postgres_engine("quorum_test_workers")
+    engine = postgres_engine("_workers")
     yield engine
     engine.dispose()
 

@@ -9,7 +9,7 @@ from workflow import db
 
 @pytest.fixture
 def engine():
-    created = postgres_engine("quorum_test_pool")
+    created = postgres_engine("_pool")
     yield created
     created.dispose()
 
