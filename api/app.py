@@ -1,20 +1,61 @@
 """The FastAPI application: JSON API, MLflow-compatible routes and pages over one database."""
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
-from api import errors, health, import_routes, pages, review_routes, traces_routes
+from api import (
+    campaign_routes,
+    errors,
+    health,
+    identity_routes,
+    import_routes,
+    page_auth,
+    pages,
+    review_routes,
+    traces_routes,
+)
+from api.auth import Reader
 from api.limits import BodySizeLimit
 from api.mlflow.routes import router as mlflow_router
+from api.ratelimit import make_limiter
+from api.security_headers import SecurityHeaders
 from workers.embedded import Embedded
 from workers.relay import Relay
-from workflow.db import make_engine
+from workflow import users
+from workflow.db import make_engine, unit_of_work
 from workflow.settings import Settings, get_settings
 
 MLFLOW_PREFIXES = ("/api/3.0/mlflow", "/ajax-api/3.0/mlflow")
+STATIC = Path(__file__).resolve().parent.parent / "static"
+# uvicorn's own logger: the one line a first start must show reaches the console under uvicorn.
+log = logging.getLogger("uvicorn.error")
+
+
+def _first_admin(engine: Engine, settings: Settings) -> None:
+    """Secure by default: an empty database gets an admin, whose password is shown once."""
+    with unit_of_work(engine) as session:
+        password = users.bootstrap_admin(session)
+    if password is not None:
+        log.warning(
+            "Created the first user, %r (admin). Sign in at http://%s:%s/login with password %s"
+            " and change it; it is not shown again.",
+            users.BOOTSTRAP_ADMIN,
+            settings.host,
+            settings.port,
+            password,
+        )
+
+
+def _openapi(request: Request, _by: Reader) -> dict[str, Any]:
+    """The OpenAPI description, for callers with a token (nothing but sign-in is anonymous)."""
+    return request.app.openapi()
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
@@ -24,6 +65,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        _first_admin(engine, settings)
         if settings.broker_url:
             from workers.celery_app import CeleryPublisher, make_celery
 
@@ -45,22 +87,34 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         title="Quorum",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # Swagger UI and ReDoc need inline scripts, which the CSP refuses
+        redoc_url=None,
+        openapi_url=None,  # served below, to signed-in callers only
         telemetry={"tracing": signals, "metrics": signals, "logs": signals},
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.limits = settings.value_limits()
+    app.state.limiter = make_limiter(
+        settings.rate_limit_redis(), settings.write_rate, settings.write_burst
+    )
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_request_bytes,
         per_path={import_routes.IMPORT_PATH: settings.max_import_bytes},
     )
+    app.add_middleware(SecurityHeaders)
     errors.install(app)
+    page_auth.install(app)
     for prefix in MLFLOW_PREFIXES:
         app.include_router(mlflow_router, prefix=prefix)
     app.include_router(traces_routes.router)
     app.include_router(import_routes.router)
     app.include_router(review_routes.router)
+    app.include_router(identity_routes.router)
+    app.include_router(campaign_routes.router)
+    app.add_api_route("/openapi.json", _openapi, methods=["GET"], include_in_schema=False)
     app.include_router(health.router)
     app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -3,7 +3,7 @@
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -50,3 +50,8 @@ async def _settings(request: Request) -> Settings:
 SessionDep = Annotated[Session, Depends(_session, scope="function")]
 LimitsDep = Annotated[ValueLimits, Depends(_limits)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
+
+# Row ids as the database numbers them (32-bit integer columns): a larger one cannot exist.
+_MAX_ID = 2**31 - 1
+RowId = Annotated[int, Path(ge=1, le=_MAX_ID)]
+Before = Annotated[int | None, Query(ge=1, le=_MAX_ID)]

@@ -1,21 +1,42 @@
 """Maps domain errors and bad requests to MLflow's error JSON, in one place."""
 
 import logging
+import math
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from workflow.errors import AlreadyExists, Conflict, Forbidden, InvalidInput, NotFound, QuorumError
+from workflow import audit
+from workflow.db import unit_of_work
+from workflow.errors import (
+    AlreadyExists,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    QuorumError,
+    RateLimited,
+    Unauthenticated,
+)
 
 log = logging.getLogger(__name__)
 
-STATUS = {InvalidInput: 400, Forbidden: 403, NotFound: 404, AlreadyExists: 409, Conflict: 409}
+STATUS = {
+    InvalidInput: 400,
+    Unauthenticated: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    AlreadyExists: 409,
+    Conflict: 409,
+    RateLimited: 429,
+}
 # HTTP statuses that Starlette raises itself (unknown route, wrong method, ...), in MLflow's codes.
 HTTP_CODES = {
     400: "INVALID_PARAMETER_VALUE",
-    401: "UNAUTHENTICATED",
     403: "PERMISSION_DENIED",
     404: "ENDPOINT_NOT_FOUND",
     405: "ENDPOINT_NOT_FOUND",
@@ -37,12 +58,53 @@ def _describe(exc: RequestValidationError) -> str:
     return "; ".join(parts)
 
 
+def _record_denial(request: Request, exc: QuorumError) -> None:
+    """Write a refused request to the audit log, in a transaction of its own: the request's
+    own transaction was rolled back with everything else it tried."""
+    actor = getattr(request.state, "actor", None)
+    name = actor.name if actor else getattr(request.state, "claimed", None) or "anonymous"
+    with unit_of_work(request.app.state.engine) as session:
+        audit.record(
+            session,
+            actor=name,
+            action="access.denied",
+            subject_type="route",
+            subject_id=f"{request.method} {request.url.path}"[:128],
+            status=STATUS[type(exc)],
+            reason=str(exc)[:500],
+        )
+
+
+def _headers(exc: QuorumError) -> dict[str, str] | None:
+    if isinstance(exc, Unauthenticated):
+        return {"WWW-Authenticate": 'Bearer realm="quorum"'}
+    if isinstance(exc, RateLimited):
+        return {"Retry-After": str(max(1, math.ceil(exc.retry_after)))}
+    return None
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every refusal into a 4xx with a machine-readable code."""
 
     @app.exception_handler(QuorumError)
-    async def domain_error(_request: Request, exc: QuorumError) -> JSONResponse:
-        return error_response(STATUS.get(type(exc), 400), exc.code, str(exc))
+    async def domain_error(request: Request, exc: QuorumError) -> JSONResponse:
+        # A wrong, expired or revoked credential and every refusal of a known caller are
+        # audited; a request with no credential at all is not (crawlers would flood the log).
+        presented = request.headers.get("authorization") or hasattr(request.state, "actor")
+        if isinstance(exc, Forbidden) or (isinstance(exc, Unauthenticated) and presented):
+            await run_in_threadpool(_record_denial, request, exc)
+        response = error_response(STATUS.get(type(exc), 400), exc.code, str(exc))
+        response.headers.update(_headers(exc) or {})
+        return response
+
+    @app.exception_handler(DataError)
+    async def unstorable(_request: Request, exc: DataError) -> JSONResponse:
+        # The database refused a value the checks let through (a NUL character in a text
+        # field, a number beyond its column); the transaction was rolled back, nothing changed.
+        log.info("value refused by the database: %s", exc.orig)
+        return error_response(
+            400, "INVALID_PARAMETER_VALUE", "a value cannot be stored (out of range or a NUL)"
+        )
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from pydantic import TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from api.auth import Importer
 from api.deps import LimitsDep, SessionDep, SettingsDep
 from api.mlflow import wire
 from api.mlflow.schemas import AssessmentIn
@@ -62,10 +63,14 @@ def _entry(index: int, document: Any) -> tuple[str, Any]:
 
 @router.post("/expectations", openapi_extra=_BODY_DOC)
 async def import_expectations(
-    request: Request, session: SessionDep, limits: LimitsDep, settings: SettingsDep
+    request: Request,
+    session: SessionDep,
+    limits: LimitsDep,
+    settings: SettingsDep,
+    by: Importer,
 ) -> dict[str, Any]:
     """Record many HUMAN expectations as if each were logged by `log_expectation`, in order;
-    the whole batch is refused (nothing written) if any entry is."""
+    the whole batch is refused (nothing written) if any entry is. Needs the import permission."""
     documents = _documents(await request.body(), request.headers.get("content-type", ""))
     if len(documents) > settings.max_import_entries:
         raise InvalidInput(f"at most {settings.max_import_entries} entries per import")
@@ -74,7 +79,7 @@ async def import_expectations(
         bulk_import.import_proposals,
         session,
         entries=entries,
-        actor="api",
+        actor=by.name,
         limits=limits,
         default_overlap=settings.default_overlap,
     )

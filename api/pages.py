@@ -1,31 +1,155 @@
-"""Server-rendered pages (Jinja2, autoescaped): the overview and one trace with its items."""
+"""Server-rendered pages (Jinja2, autoescaped): sign-in, the overview, a trace, one's API
+tokens, and the audit log for admins."""
 
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from api.deps import SessionDep
-from workflow import assessments, overview, traces
+from api import page_auth
+from api.deps import Before, RowId, SessionDep, SettingsDep
+from api.page_auth import FormPage, Page, PageSession
+from workflow import assessments, audit, overview, tokens, traces, web_sessions
+from workflow.access import Permission
+from workflow.errors import Forbidden, InvalidInput
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
+
 router = APIRouter(include_in_schema=False)
+
+FormText = Annotated[str, Form(max_length=1024)]
+
+
+def _render(
+    request: Request, name: str, page: PageSession | None, *, status: int = 200, **context: Any
+) -> Any:
+    return TEMPLATES.TemplateResponse(request, name, {"page": page, **context}, status_code=status)
+
+
+def _login_form(request: Request, target: str, *, error: str | None = None, status: int = 200):
+    nonce, csrf = page_auth.login_nonce(request)
+    response = _render(
+        request, "login.html", None, status=status, target=target, csrf=csrf, error=error
+    )
+    page_auth.set_login_nonce(request, response, nonce)
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str | None = None) -> Any:
+    """The sign-in form."""
+    return _login_form(request, page_auth.safe_next(next))
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    session: SessionDep,
+    username: FormText,
+    password: FormText,
+    csrf: FormText,
+    next: FormText = "/",
+) -> Any:
+    """Check the password; on success a new session (any earlier one revoked) and a redirect."""
+    target = page_auth.safe_next(next)
+    if not page_auth.login_form_ok(request, csrf):
+        return _login_form(request, target, error="The form expired; try again.", status=403)
+    signed_in = web_sessions.login(
+        session,
+        username=username,
+        password=password,
+        replacing=request.cookies.get(page_auth.SESSION_COOKIE),
+    )
+    if signed_in is None:
+        return _login_form(request, target, error="Wrong user name or password.", status=401)
+    response = RedirectResponse(target, status_code=303)
+    page_auth.start_session(request, response, signed_in.secret)
+    return response
+
+
+@router.post("/logout")
+def logout(session: SessionDep, page: FormPage) -> Any:
+    """Revoke this browser's session."""
+    web_sessions.logout(session, secret=page.secret)
+    response = RedirectResponse("/login", status_code=303)
+    page_auth.end_session(response)
+    return response
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, session: SessionDep) -> Any:
+def home(request: Request, session: SessionDep, page: Page) -> Any:
     """Counts by item state and the most recent traces."""
-    context = {"summary": overview.summary(session)}
-    return TEMPLATES.TemplateResponse(request, "index.html", context)
+    return _render(request, "index.html", page, summary=overview.summary(session))
 
 
 @router.get("/traces/{trace_id}", response_class=HTMLResponse)
-def trace_page(request: Request, trace_id: str, session: SessionDep) -> Any:
-    """One trace: its spans and every assessment, canonical ones marked."""
-    context = {
-        "trace": traces.get_trace(session, trace_id=trace_id),
-        "assessments": assessments.trace_assessments(session, trace_id=trace_id),
-    }
-    return TEMPLATES.TemplateResponse(request, "trace.html", context)
+def trace_page(request: Request, trace_id: str, session: SessionDep, page: Page) -> Any:
+    """One trace: its spans and the assessments this user may see, canonical ones marked."""
+    return _render(
+        request,
+        "trace.html",
+        page,
+        trace=traces.get_trace(session, trace_id=trace_id),
+        assessments=assessments.trace_assessments(session, trace_id=trace_id, by=page.actor),
+    )
+
+
+def _tokens_page(request: Request, session: SessionDep, page: PageSession, **context: Any):
+    listed = tokens.list_tokens(session, username=page.actor.name)
+    permissions = sorted(page.actor.permissions)
+    return _render(request, "tokens.html", page, tokens=listed, permissions=permissions, **context)
+
+
+@router.get("/tokens", response_class=HTMLResponse)
+def tokens_page(request: Request, session: SessionDep, page: Page) -> Any:
+    """One's API tokens (never their secrets) and a form for a new one."""
+    return _tokens_page(request, session, page)
+
+
+@router.post("/tokens", response_class=HTMLResponse)
+async def issue_token(request: Request, session: SessionDep, page: FormPage) -> Any:
+    """Issue a token and show its secret, this once."""
+    form = await request.form()
+    try:
+        days = int(str(form.get("days", "90")))
+        secret, view = tokens.issue(
+            session,
+            username=page.actor.name,
+            name=str(form.get("name", ""))[:200],
+            by=page.actor,
+            scopes=[str(s) for s in form.getlist("scopes")] or None,
+            lifetime=timedelta(days=days),
+        )
+    except (ValueError, InvalidInput) as exc:
+        return _tokens_page(request, session, page, error=str(exc))
+    return _tokens_page(request, session, page, issued=secret, issued_name=view.name)
+
+
+@router.post("/tokens/{token_id}/revoke")
+def revoke_token(token_id: RowId, session: SessionDep, page: FormPage) -> Any:
+    """Revoke one of one's tokens."""
+    tokens.revoke(session, token_id=token_id, by=page.actor)
+    return RedirectResponse("/tokens", status_code=303)
+
+
+@router.get("/admin/audit", response_class=HTMLResponse)
+def audit_page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    page: Page,
+    actor: Annotated[str | None, Query(max_length=256)] = None,
+    action: Annotated[str | None, Query(max_length=64)] = None,
+    before: Before = None,
+) -> Any:
+    """The audit log, newest first, for admins."""
+    if not page.is_admin:
+        raise Forbidden(f"the audit log needs the '{Permission.ADMIN}' permission")
+    actor, action = actor or None, action or None  # the filter form sends empty fields
+    entries = audit.entries(
+        session, limit=min(100, settings.max_page_size), before=before, actor=actor, action=action
+    )
+    return _render(request, "audit.html", page, entries=entries, actor=actor, action=action)

@@ -5,8 +5,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, JsonValue
 
-from api.deps import LimitsDep, SessionDep, SettingsDep
+from api.auth import Manager, Reader, Reviewer
+from api.deps import LimitsDep, RowId, SessionDep, SettingsDep
 from workflow import label_schemas, review
+from workflow.access import Actor, Permission
+from workflow.errors import Forbidden
 from workflow.models import LabelSchema
 from workflow.quorum_rule import Choice
 
@@ -35,6 +38,11 @@ class VoteCreate(BaseModel):
     comment: Annotated[str | None, Field(max_length=4000)] = None
 
 
+def _own_or_admin(by: Actor, reviewer_id: str) -> None:
+    if reviewer_id != by.name and not by.may(Permission.ADMIN):
+        raise Forbidden(f"{by.name} may not read {reviewer_id}'s reviews")
+
+
 def _schema_json(schema: LabelSchema) -> dict[str, Any]:
     return {
         "name": schema.name,
@@ -45,33 +53,39 @@ def _schema_json(schema: LabelSchema) -> dict[str, Any]:
 
 
 @router.post("/label-schemas", status_code=201)
-def create_label_schema(body: LabelSchemaCreate, session: SessionDep) -> dict[str, Any]:
+def create_label_schema(
+    body: LabelSchemaCreate, session: SessionDep, by: Manager
+) -> dict[str, Any]:
     """Register a label schema (its type and agreement policy)."""
-    schema = label_schemas.create_schema(session, spec=body.spec, overlap=body.overlap, actor="api")
+    schema = label_schemas.create_schema(
+        session, spec=body.spec, overlap=body.overlap, actor=by.name
+    )
     return _schema_json(schema)
 
 
 @router.get("/label-schemas")
-def list_label_schemas(session: SessionDep) -> dict[str, Any]:
+def list_label_schemas(session: SessionDep, _by: Reader) -> dict[str, Any]:
     """Every label schema."""
     return {"label_schemas": [_schema_json(s) for s in label_schemas.list_schemas(session)]}
 
 
 @router.get("/committees/{scope}")
-def get_committee(scope: str, session: SessionDep) -> dict[str, Any]:
+def get_committee(scope: str, session: SessionDep, _by: Reader) -> dict[str, Any]:
     """A committee: a label schema's name, or `default` for names without their own."""
     return {"scope": scope, "members": review.committee(session, scope)}
 
 
 @router.put("/committees/{scope}")
-def put_committee(scope: str, body: CommitteeUpdate, session: SessionDep) -> dict[str, Any]:
-    """Replace a committee's members."""
-    members = review.set_committee(session, scope=scope, members=body.members, actor="api")
+def put_committee(
+    scope: str, body: CommitteeUpdate, session: SessionDep, by: Manager
+) -> dict[str, Any]:
+    """Replace a committee's members: users who may review."""
+    members = review.set_committee(session, scope=scope, members=body.members, actor=by.name)
     return {"scope": scope, "members": members}
 
 
 @router.get("/items/{item_id}")
-def get_item(item_id: int, session: SessionDep) -> dict[str, Any]:
+def get_item(item_id: RowId, session: SessionDep, _by: Reader) -> dict[str, Any]:
     """An item's state and its latest decision (proposals are shown to its reviewers only)."""
     return review.item_status(session, item_id=item_id)
 
@@ -81,24 +95,36 @@ def reviewer_queue(
     reviewer_id: str,
     session: SessionDep,
     settings: SettingsDep,
+    by: Reviewer,
     limit: Annotated[int, Query(ge=1)] = 50,
 ) -> dict[str, Any]:
-    """The items waiting for this reviewer's vote, oldest first."""
+    """The items waiting for this reviewer's vote, oldest first (one's own; admins any)."""
+    _own_or_admin(by, reviewer_id)
     limit = min(limit, settings.max_page_size)
     return {"items": review.reviewer_queue(session, reviewer_id=reviewer_id, limit=limit)}
 
 
 @router.get("/reviewers/{reviewer_id}/items/{item_id}")
-def review_item(reviewer_id: str, item_id: int, session: SessionDep) -> dict[str, Any]:
+def review_item(
+    reviewer_id: str, item_id: RowId, session: SessionDep, by: Reviewer
+) -> dict[str, Any]:
     """Every proposal of an item under review, for one of its reviewers."""
+    _own_or_admin(by, reviewer_id)
     return review.review_view(session, item_id=item_id, reviewer_id=reviewer_id)
 
 
 @router.post("/reviewers/{reviewer_id}/items/{item_id}/vote")
 def vote(
-    reviewer_id: str, item_id: int, body: VoteCreate, session: SessionDep, limits: LimitsDep
+    reviewer_id: str,
+    item_id: RowId,
+    body: VoteCreate,
+    session: SessionDep,
+    limits: LimitsDep,
+    by: Reviewer,
 ) -> dict[str, Any]:
-    """Cast or change a vote in the item's current round."""
+    """Cast or change one's own vote in the item's current round (nobody votes for another)."""
+    if reviewer_id != by.name:
+        raise Forbidden(f"{by.name} may not vote as {reviewer_id}")
     request = review.VoteRequest(
         choice=Choice(body.choice),
         assessment_id=body.assessment_id,

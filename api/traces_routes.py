@@ -5,15 +5,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query
 from fastapi.responses import JSONResponse
 
+from api.auth import Reader, requires
 from api.deps import SessionDep, SettingsDep
 from api.mlflow.wire import rfc3339
 from workflow import traces
+from workflow.access import Actor, Permission
 from workflow.entities import TraceView
 from workflow.errors import InvalidInput
 
 router = APIRouter(prefix="/api/v1/traces", tags=["traces"])
 
 TraceJson = dict[str, Any]
+# Leads register the traces of their campaigns; importers bring traces with their labels.
+TraceWriter = Annotated[Actor, requires(Permission.MANAGE, Permission.IMPORT)]
 
 
 def _trace_json(view: TraceView) -> dict[str, Any]:
@@ -32,11 +36,11 @@ def _trace_json(view: TraceView) -> dict[str, Any]:
 
 @router.post("", status_code=201)
 def register(
-    payload: Annotated[TraceJson | list[TraceJson], Body()], session: SessionDep
+    payload: Annotated[TraceJson | list[TraceJson], Body()], session: SessionDep, by: TraceWriter
 ) -> JSONResponse:
     """Register one trace or a list, in `Trace.to_dict()` shape; idempotent on trace id."""
     batch = payload if isinstance(payload, list) else [payload]
-    result = traces.register_traces(session, payloads=batch, actor="api")
+    result = traces.register_traces(session, payloads=batch, actor=by.name)
     status = 201 if result.created else 200
     body = {"created": list(result.created), "existing": list(result.existing)}
     return JSONResponse(body, status_code=status)
@@ -46,6 +50,7 @@ def register(
 def list_traces(
     session: SessionDep,
     settings: SettingsDep,
+    _by: Reader,
     page_token: str | None = None,
     experiment_id: str | None = None,
     max_results: Annotated[int, Query(ge=1)] = 100,
@@ -66,6 +71,6 @@ def list_traces(
 
 
 @router.get("/{trace_id}")
-def get_trace(trace_id: str, session: SessionDep) -> dict[str, Any]:
+def get_trace(trace_id: str, session: SessionDep, _by: Reader) -> dict[str, Any]:
     """One trace with its spans (span ids as 16 hex digits, as the assessment routes use)."""
     return _trace_json(traces.get_trace(session, trace_id=trace_id))

@@ -40,7 +40,7 @@ def sqlite_engine(folder: Path) -> Engine:
 
 
 def postgres_engine(suffix: str = "") -> Engine:
-    """A migrated, freshly created PostgreSQL database (named by the suite's prefix and `suffix`)."""
+    """A migrated, fresh PostgreSQL database, named by the suite's prefix and `suffix`."""
     database = TEST_DATABASE + suffix
     admin = make_engine(POSTGRES_ADMIN_URL, pool_size=1)
     try:
@@ -63,5 +63,8 @@ def wipe(engine: Engine) -> None:
     # (measured 8 ms against 87 ms on PostgreSQL), and the state machine wipes per example.
     tables = [table.name for table in reversed(SQLModel.metadata.sorted_tables)]
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # The audit log's append-only trigger must not fire for a test's clean-up.
+            connection.execute(text("SET LOCAL session_replication_role = replica"))
         for table in tables:
             connection.execute(text(f"DELETE FROM {table}"))

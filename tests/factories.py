@@ -6,7 +6,8 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from workflow import assessments, outbox, pipeline, review
+from workflow import assessments, outbox, pipeline, review, users
+from workflow.access import trusted
 from workflow.entities import AssessmentDraft, Kind, SourceType
 from workflow.models import Assessment, OutboxMessage
 from workflow.values import ValueLimits
@@ -85,7 +86,7 @@ def propose(
         session,
         trace_id=trace_id,
         draft=human(name, value, annotator),
-        actor=annotator,
+        by=trusted(annotator),
         limits=LIMITS,
     )
     return session.get(Assessment, view.assessment_id).item_id
@@ -145,3 +146,10 @@ def run_outbox(session, *, default_overlap: int = 3) -> list[str]:
         outbox.mark_completed(session, pending.id)
         handlers[pending.task](**pending.payload)
         ran.append(pending.task)
+
+
+def reviewers(session, *names: str) -> list[str]:
+    """Reviewer users called `names`, for a committee (which seats users who may review only)."""
+    for name in names:
+        users.create_user(session, username=name, role="reviewer", actor="test")
+    return list(names)

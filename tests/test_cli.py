@@ -2,9 +2,11 @@
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -61,7 +63,8 @@ def free_port() -> int:
 
 def test_serve_on_a_fresh_folder_creates_its_database_and_answers(tmp_path):
     port = free_port()
-    env = {**os.environ, "QUORUM_PORT": str(port)}
+    # Plain http to 127.0.0.1: the client must send the session cookie back without TLS.
+    env = {**os.environ, "QUORUM_PORT": str(port), "QUORUM_SECURE_COOKIES": "false"}
     env.pop("QUORUM_DATABASE_URL", None)
     server = subprocess.Popen(
         [QUORUM, "serve"],
@@ -71,6 +74,9 @@ def test_serve_on_a_fresh_folder_creates_its_database_and_answers(tmp_path):
         stderr=subprocess.STDOUT,
         text=True,
     )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(server.stdout), daemon=True)
+    reader.start()
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -81,10 +87,34 @@ def test_serve_on_a_fresh_folder_creates_its_database_and_answers(tmp_path):
                 assert server.poll() is None and time.monotonic() < deadline, "serve did not start"
                 time.sleep(0.2)
         assert health.json()["status"] == "ok"
-        home = httpx.get(f"http://127.0.0.1:{port}/")
-        assert home.status_code == 200 and "Quorum" in home.text
         assert (tmp_path / "quorum.db").exists()
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as browser:
+            home = browser.get("/")
+            assert (home.status_code, home.headers["location"]) == (303, "/login?next=%2F")
+            assert browser.get("/api/v1/me").status_code == 401
+            password = first_admin_password(lines)
+            form = browser.get("/login")
+            csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+            signed_in = browser.post(
+                "/login",
+                data={"username": "admin", "password": password, "csrf": csrf, "next": "/"},
+                follow_redirects=True,
+            )
+            assert signed_in.status_code == 200 and "Overview" in signed_in.text
     finally:
         server.terminate()
-        output, _ = server.communicate(timeout=15)
+        server.wait(timeout=15)
+        reader.join(timeout=5)
+    output = "".join(lines)
     assert f"http://127.0.0.1:{port}/" in output
+
+
+def first_admin_password(lines: list[str]) -> str:
+    """The password the first start printed, once it has been printed."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        found = re.search(r"'admin' \(admin\).* with password (\S+)", "".join(lines))
+        if found:
+            return found.group(1)
+        time.sleep(0.1)
+    raise AssertionError("the first start printed no admin password: " + "".join(lines))

@@ -7,9 +7,10 @@ from sqlalchemy import and_, bindparam
 from sqlmodel import Session, col, select
 
 from workflow import audit, proposals
+from workflow.access import Actor, Permission
 from workflow.canonical import valid_canonical
 from workflow.entities import AssessmentChanges, AssessmentDraft, AssessmentView, Kind, SourceType
-from workflow.errors import AlreadyExists, InvalidInput, NotFound
+from workflow.errors import AlreadyExists, Forbidden, InvalidInput, NotFound
 from workflow.ids import ASSESSMENT_ID, check_span_id
 from workflow.label_schemas import DEFAULT_OVERLAP
 from workflow.models import Assessment, Role, Trace
@@ -77,9 +78,27 @@ def to_view(row: Assessment, canonical_keys: set[tuple[str, str]]) -> Assessment
     )
 
 
-def _require(session: Session, trace_id: str, assessment_id: str) -> Assessment:
+def visible(by: Actor, row: Assessment) -> bool:
+    """Annotators are blind: another annotator's proposal is hidden from them."""
+    return row.role != Role.PROPOSAL or row.source_id == by.name or by.sees_all_proposals
+
+
+def _authorize(by: Actor, source_type: str, source_id: str) -> None:
+    """Annotators write under their own name; only an importer writes for someone else, or as
+    an LLM judge or code."""
+    if source_type == SourceType.HUMAN and source_id == by.name and by.may(Permission.ANNOTATE):
+        return
+    if not by.may(Permission.IMPORT):
+        raise Forbidden(
+            f"{by.name} may not write as {source_type} {source_id!r}:"
+            " only an importer writes on behalf of others"
+        )
+
+
+def _require(session: Session, trace_id: str, assessment_id: str, by: Actor) -> Assessment:
     row = session.get(Assessment, assessment_id) if ASSESSMENT_ID.match(assessment_id) else None
-    if row is None or row.trace_id != trace_id or row.deleted_at is not None:
+    gone = row is None or row.trace_id != trace_id or row.deleted_at is not None
+    if gone or not visible(by, row):
         raise NotFound(f"Assessment with ID {assessment_id} not found in trace {trace_id}.")
     return row
 
@@ -110,10 +129,11 @@ def _check_draft(
     return draft
 
 
-def _override(session: Session, trace_id: str, draft: AssessmentDraft) -> None:
+def _override(session: Session, trace_id: str, draft: AssessmentDraft, by: Actor) -> None:
     """Mark the overridden assessment not valid, after checking the override makes sense."""
     assert draft.overrides is not None
-    target = _require(session, trace_id, draft.overrides)
+    target = _require(session, trace_id, draft.overrides, by)
+    _authorize(by, target.source_type, target.source_id)
     if (target.name, target.span_id, target.kind) != (draft.name, draft.span_id or "", draft.kind):
         raise InvalidInput("overrides must name an assessment of the same name, span and kind")
     if target.role == Role.CANONICAL:
@@ -130,45 +150,49 @@ def log_assessment(
     *,
     trace_id: str,
     draft: AssessmentDraft,
-    actor: str,
+    by: Actor,
     limits: ValueLimits,
     default_overlap: int = DEFAULT_OVERLAP,
 ) -> AssessmentView:
     """Create an assessment; a HUMAN expectation is the annotator's proposal for its item."""
+    _authorize(by, draft.source_type, draft.source_id)
     canonical_keys = _canonical_keys(session, trace_id)
     draft = _check_draft(session, trace_id, draft, limits)
     role = _role(draft)
     if draft.overrides:
-        _override(session, trace_id, draft)
+        _override(session, trace_id, draft, by)
     if role is Role.PROPOSAL:
         row = proposals.submit(
-            session, trace_id=trace_id, draft=draft, actor=actor, default_overlap=default_overlap
+            session, trace_id=trace_id, draft=draft, actor=by.name, default_overlap=default_overlap
         )
     else:
         row = Assessment.from_draft(trace_id, draft, role)
         session.add(row)
         audit.assessment_changed(
-            session, actor=actor, action=f"{role}.create", assessment_id=row.assessment_id
+            session, actor=by.name, action=f"{role}.create", assessment_id=row.assessment_id
         )
     session.flush()
     return to_view(row, canonical_keys)
 
 
-def get_assessment(session: Session, *, trace_id: str, assessment_id: str) -> AssessmentView:
-    """One live assessment of the trace."""
+def get_assessment(
+    session: Session, *, trace_id: str, assessment_id: str, by: Actor
+) -> AssessmentView:
+    """One live assessment of the trace, if `by` may see it."""
     canonical_keys = _canonical_keys(session, trace_id)
-    return to_view(_require(session, trace_id, assessment_id), canonical_keys)
+    return to_view(_require(session, trace_id, assessment_id, by), canonical_keys)
 
 
-def trace_assessments(session: Session, *, trace_id: str) -> tuple[AssessmentView, ...]:
-    """Every live assessment of a trace, oldest first, with validity as evaluation must see it."""
+def trace_assessments(session: Session, *, trace_id: str, by: Actor) -> tuple[AssessmentView, ...]:
+    """Every live assessment of a trace that `by` may see, oldest first, with validity as
+    evaluation must see it."""
     rows = session.exec(
         select(Assessment)
         .where(Assessment.trace_id == trace_id, col(Assessment.deleted_at).is_(None))
         .order_by(col(Assessment.created_at), col(Assessment.assessment_id))
     ).all()
     keys = {(row.span_id, row.name) for row in rows if row.role == Role.CANONICAL and row.valid}
-    return tuple(to_view(row, keys) for row in rows)
+    return tuple(to_view(row, keys) for row in rows if visible(by, row))
 
 
 def _refuse_kind_change(row: Assessment, changes: AssessmentChanges) -> None:
@@ -184,14 +208,15 @@ def update_assessment(
     trace_id: str,
     assessment_id: str,
     changes: AssessmentChanges,
-    actor: str,
+    by: Actor,
     limits: ValueLimits,
     default_overlap: int = DEFAULT_OVERLAP,
 ) -> AssessmentView:
     """Apply an update mask; for a proposal a value change is an edit, a rename a move."""
     canonical_keys = _canonical_keys(session, trace_id)
-    row = _require(session, trace_id, assessment_id)
+    row = _require(session, trace_id, assessment_id, by)
     _refuse_kind_change(row, changes)
+    _authorize(by, row.source_type, row.source_id)
     if changes.name is not None:
         check_name(changes.name, limits)
     if changes.sets_value:
@@ -199,12 +224,12 @@ def update_assessment(
     check_rationale(changes.rationale, limits)
     metadata = check_metadata(changes.metadata, limits) if changes.metadata is not None else None
     if row.role == Role.PROPOSAL:
-        _update_proposal(session, row, changes, metadata, actor, default_overlap)
+        _update_proposal(session, row, changes, metadata, by.name, default_overlap)
     else:
         _update_in_place(row, changes, metadata)
         session.add(row)
         audit.assessment_changed(
-            session, actor=actor, action=f"{row.role}.update", assessment_id=row.assessment_id
+            session, actor=by.name, action=f"{row.role}.update", assessment_id=row.assessment_id
         )
     session.flush()
     return to_view(row, canonical_keys)
@@ -254,21 +279,22 @@ def delete_assessment(
     *,
     trace_id: str,
     assessment_id: str,
-    actor: str,
+    by: Actor,
     default_overlap: int = DEFAULT_OVERLAP,
 ) -> None:
     """Delete an assessment; what it overrode becomes valid again, as in MLflow."""
     ensure_trace(session, trace_id)
-    row = _require(session, trace_id, assessment_id)
+    row = _require(session, trace_id, assessment_id, by)
     if row.role == Role.CANONICAL:
         raise InvalidInput("a canonical expectation is retired by a new decision, not deleted")
+    _authorize(by, row.source_type, row.source_id)
     if row.role == Role.PROPOSAL:
-        proposals.withdraw(session, proposal=row, actor=actor, default_overlap=default_overlap)
+        proposals.withdraw(session, proposal=row, actor=by.name, default_overlap=default_overlap)
     else:
         row.deleted_at = utcnow()
         session.add(row)
         audit.assessment_changed(
-            session, actor=actor, action=f"{row.role}.delete", assessment_id=row.assessment_id
+            session, actor=by.name, action=f"{row.role}.delete", assessment_id=row.assessment_id
         )
     for restored in _overridden(session, row):
         restored.valid = True

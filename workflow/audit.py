@@ -3,7 +3,7 @@
 from typing import Any
 
 from sqlalchemy import insert
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from workflow.models import AuditEntry
 
@@ -55,3 +55,22 @@ def assessment_changed(
         subject_id=assessment_id,
         **details,
     )
+
+
+def entries(
+    session: Session,
+    *,
+    limit: int,
+    before: int | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+) -> list[AuditEntry]:
+    """The newest entries first, a page at a time (`before` is the last id of the page before)."""
+    statement = select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit)
+    if before is not None:
+        statement = statement.where(col(AuditEntry.id) < before)
+    if actor is not None:
+        statement = statement.where(AuditEntry.actor == actor)
+    if action is not None:
+        statement = statement.where(AuditEntry.action == action)
+    return list(session.exec(statement).all())

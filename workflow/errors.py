@@ -35,3 +35,19 @@ class Conflict(QuorumError):
     """The request clashes with the resource's current state."""
 
     code = "INVALID_STATE"
+
+
+class Unauthenticated(QuorumError):
+    """No credential, or one that is wrong, expired or revoked."""
+
+    code = "UNAUTHENTICATED"
+
+
+class RateLimited(QuorumError):
+    """Too many writes too fast; `retry_after` says when the next one is allowed."""
+
+    code = "RESOURCE_EXHAUSTED"
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

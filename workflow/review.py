@@ -7,17 +7,19 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from workflow import audit, canonical, notifications, outbox
+from workflow.access import Permission
 from workflow.consensus import ConsensusError
 from workflow.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workflow.items import lock_item, transition
 from workflow.label_schemas import spec_for
-from workflow.models import CommitteeMember, Item, ReviewAssignment, Vote
+from workflow.models import CommitteeMember, Item, ReviewAssignment, User, Vote
 from workflow.models.base import utcnow
 from workflow.models.review import DEFAULT_SCOPE
 from workflow.pipeline import last_decision, signature
 from workflow.proposals import live_proposals
 from workflow.quorum_rule import ALGORITHM, Ballot, Choice, Standing, strict_majority
 from workflow.states import ItemEvent, ItemState
+from workflow.users import actor_of
 from workflow.values import ValueLimits, check_value
 
 ACTOR = "quorum:committee"
@@ -32,8 +34,7 @@ def committee(session: Session, scope: str) -> list[str]:
 def set_committee(session: Session, *, scope: str, members: list[str], actor: str) -> list[str]:
     """Replace a committee's members; rounds already routed keep their reviewers."""
     cleaned = sorted({m.strip() for m in members if m.strip()})
-    if any(len(m) > 256 for m in cleaned):
-        raise InvalidInput("a reviewer id is at most 256 characters")
+    _check_reviewers(session, cleaned)
     session.exec(delete(CommitteeMember).where(col(CommitteeMember.scope) == scope))
     session.add_all(CommitteeMember(scope=scope, reviewer_id=m) for m in cleaned)
     audit.record(
@@ -45,6 +46,15 @@ def set_committee(session: Session, *, scope: str, members: list[str], actor: st
         members=cleaned,
     )
     return cleaned
+
+
+def _check_reviewers(session: Session, names: list[str]) -> None:
+    """Every member must be a user who may review: an annotator never sits on a committee."""
+    found = session.exec(select(User).where(col(User.username).in_(names))).all()
+    reviewers = {u.username for u in found if Permission.REVIEW in actor_of(u).permissions}
+    strangers = [name for name in names if name not in reviewers]
+    if strangers:
+        raise InvalidInput(f"not users who may review: {', '.join(strangers[:10])}")
 
 
 def _members_for(session: Session, item: Item) -> list[str]:

@@ -44,6 +44,15 @@ class Settings(BaseSettings):
     max_import_bytes: int = 64 * 1024 * 1024
     max_import_entries: int = Field(10_000, ge=1)
 
+    # Writes per second each user may sustain, and how many at once; 0 turns the limit off.
+    # Counted in Redis (QUORUM_RATE_LIMIT_URL, else a Redis broker) so every API process shares
+    # one count; without Redis each process counts its own.
+    write_rate: float = Field(50.0, ge=0)
+    write_burst: int = Field(200, ge=1)
+    rate_limit_url: str | None = None
+    # Page sessions: cookies marked Secure (browsers treat http://localhost as secure too).
+    secure_cookies: bool = True
+
     # Distinct annotators an item needs before it is evaluated, when neither
     # a campaign nor a label schema says otherwise.
     default_overlap: int = Field(DEFAULT_OVERLAP, ge=1)
@@ -59,6 +68,13 @@ class Settings(BaseSettings):
     redeliver_after: float = Field(120.0, gt=0)
     stuck_after: float = Field(60.0, gt=0)
     max_attempts: int = Field(5, ge=1)
+
+    def rate_limit_redis(self) -> str | None:
+        """Where writes are counted: the configured Redis, else a Redis broker, else memory."""
+        if self.rate_limit_url:
+            return self.rate_limit_url
+        broker = self.broker_url or ""
+        return broker if broker.startswith(("redis://", "rediss://")) else None
 
     def value_limits(self) -> ValueLimits:
         """The value limits as the domain takes them."""

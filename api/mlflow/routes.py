@@ -4,6 +4,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from api.auth import Reader, Writer
 from api.deps import LimitsDep, SessionDep, SettingsDep
 from api.mlflow import wire
 from api.mlflow.schemas import CreateAssessmentIn, UpdateAssessmentIn
@@ -13,11 +14,6 @@ from workflow import assessments, traces
 router = APIRouter(tags=["mlflow"])
 
 
-def _actor(draft_source: str | None) -> str:
-    # Until identities exist, the audit log names the declared source.
-    return draft_source or "anonymous"
-
-
 @router.post("/traces/{trace_id}/assessments")
 def create_assessment(
     trace_id: str,
@@ -25,14 +21,16 @@ def create_assessment(
     session: SessionDep,
     limits: LimitsDep,
     settings: SettingsDep,
+    by: Writer,
 ) -> dict[str, Any]:
-    """`CreateAssessment`: a HUMAN expectation becomes (or edits) its annotator's proposal."""
+    """`CreateAssessment`: a HUMAN expectation becomes (or edits) its annotator's proposal.
+    The source must be the caller, unless the caller holds the import permission."""
     draft = wire.to_draft(body.assessment, trace_id=trace_id)
     view = assessments.log_assessment(
         session,
         trace_id=trace_id,
         draft=draft,
-        actor=_actor(draft.source_id),
+        by=by,
         limits=limits,
         default_overlap=settings.default_overlap,
     )
@@ -40,9 +38,13 @@ def create_assessment(
 
 
 @router.get("/traces/{trace_id}/assessments/{assessment_id}")
-def get_assessment(trace_id: str, assessment_id: str, session: SessionDep) -> dict[str, Any]:
-    """`GetAssessmentRequest`."""
-    view = assessments.get_assessment(session, trace_id=trace_id, assessment_id=assessment_id)
+def get_assessment(
+    trace_id: str, assessment_id: str, session: SessionDep, by: Reader
+) -> dict[str, Any]:
+    """`GetAssessmentRequest`; another annotator's proposal is hidden from annotators."""
+    view = assessments.get_assessment(
+        session, trace_id=trace_id, assessment_id=assessment_id, by=by
+    )
     return {"assessment": wire.assessment_json(view)}
 
 
@@ -54,6 +56,7 @@ def update_assessment(
     session: SessionDep,
     limits: LimitsDep,
     settings: SettingsDep,
+    by: Writer,
 ) -> dict[str, Any]:
     """`UpdateAssessment` with its update mask; a proposal's new value is a new revision."""
     view = assessments.update_assessment(
@@ -61,7 +64,7 @@ def update_assessment(
         trace_id=trace_id,
         assessment_id=assessment_id,
         changes=wire.to_changes(body),
-        actor=_actor(None),
+        by=by,
         limits=limits,
         default_overlap=settings.default_overlap,
     )
@@ -70,30 +73,30 @@ def update_assessment(
 
 @router.delete("/traces/{trace_id}/assessments/{assessment_id}")
 def delete_assessment(
-    trace_id: str, assessment_id: str, session: SessionDep, settings: SettingsDep
+    trace_id: str, assessment_id: str, session: SessionDep, settings: SettingsDep, by: Writer
 ) -> dict[str, Any]:
     """`DeleteAssessment`: a deleted proposal stops counting; its history stays."""
     assessments.delete_assessment(
         session,
         trace_id=trace_id,
         assessment_id=assessment_id,
-        actor=_actor(None),
+        by=by,
         default_overlap=settings.default_overlap,
     )
     return {}
 
 
 @router.get("/traces/get")
-def get_trace(trace_id: str, session: SessionDep) -> dict[str, Any]:
+def get_trace(trace_id: str, session: SessionDep, by: Reader) -> dict[str, Any]:
     """`GetTrace`: info, assessments and spans, so `mlflow.get_trace` works against Quorum."""
     view = traces.get_trace(session, trace_id=trace_id)
-    listed = assessments.trace_assessments(session, trace_id=trace_id)
+    listed = assessments.trace_assessments(session, trace_id=trace_id, by=by)
     return {"trace": trace_json(view, listed)}
 
 
 @router.get("/traces/{trace_id}")
-def get_trace_info(trace_id: str, session: SessionDep) -> dict[str, Any]:
+def get_trace_info(trace_id: str, session: SessionDep, by: Reader) -> dict[str, Any]:
     """`GetTraceInfoV3`: the trace's info block with its assessments."""
     view = traces.get_trace(session, trace_id=trace_id, with_spans=False)
-    listed = assessments.trace_assessments(session, trace_id=trace_id)
+    listed = assessments.trace_assessments(session, trace_id=trace_id, by=by)
     return {"trace": {"trace_info": trace_info_json(view, listed)}}

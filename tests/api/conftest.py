@@ -10,7 +10,12 @@ import uvicorn
 from sqlalchemy import Engine
 
 from api.app import create_app
+from tests.identities import TESTER, bearer, token_for
 from workflow.settings import Settings
+
+# Tests other than the rate limit's own write as fast as they like; cookies travel over
+# plain http to 127.0.0.1 (the default, Secure, is checked on its own).
+TEST_SETTINGS = {"write_rate": 0, "secure_cookies": False}
 
 
 class LiveServer:
@@ -20,8 +25,10 @@ class LiveServer:
         settings = Settings(
             environment="test",
             database_url=engine.url.render_as_string(hide_password=False),
-            **overrides,
+            **{**TEST_SETTINGS, **overrides},
         )
+        self.engine = engine
+        self.token = ""
         self.app = create_app(settings, engine=engine)
         config = uvicorn.Config(self.app, host="127.0.0.1", port=0, log_level="warning")
         self.server = uvicorn.Server(config)
@@ -42,6 +49,11 @@ class LiveServer:
         self.server.should_exit = True
         self.thread.join(timeout=10)
 
+    def sign_in_tester(self) -> str:
+        """Create the test admin (an importer too) and hold a token for them."""
+        self.token = token_for(self.engine, TESTER, "admin", can_import=True)
+        return self.token
+
     def drain(self) -> None:
         """Wait until the embedded worker has run everything, follow-up tasks included."""
         self.app.state.embedded.drain()
@@ -55,14 +67,18 @@ def live_server(engine: Engine) -> Iterator[LiveServer]:
 
 
 @pytest.fixture
-def live(live_server: LiveServer, committed: Engine) -> Iterator[LiveServer]:
-    """The module's server over a database wiped for this test."""
+def live(
+    live_server: LiveServer, committed: Engine, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[LiveServer]:
+    """The module's server over a database wiped for this test, with the test admin's token
+    in MLFLOW_TRACKING_TOKEN for the `mlflow` client."""
+    monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", live_server.sign_in_tester())
     yield live_server
     live_server.drain()  # no task of this test may run into the next one's data
 
 
 @pytest.fixture
 def http(live: LiveServer) -> Iterator[httpx.Client]:
-    """An HTTP client for the live server."""
-    with httpx.Client(base_url=live.url, timeout=10) as client:
+    """An HTTP client for the live server, acting as the test admin."""
+    with httpx.Client(base_url=live.url, timeout=10, headers=bearer(live.token)) as client:
         yield client

@@ -5,6 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.factories import trace_json
+from tests.identities import bearer
 
 TRACE = "tr-00000000000000000000000000000002"
 
@@ -111,6 +112,6 @@ def test_a_refused_request_body_that_is_not_json_at_all(live):
     response = httpx.post(
         f"{live.url}/api/3.0/mlflow/traces/{TRACE}/assessments",
         content=b"\xff\xfe garbage",
-        headers={"content-type": "application/json"},
+        headers={"content-type": "application/json", **bearer(live.token)},
     )
     assert (response.status_code, response.json()["error_code"]) == (400, "INVALID_PARAMETER_VALUE")

@@ -1,6 +1,7 @@
 """The committee over HTTP with the embedded worker: schema, committee, dispute, votes."""
 
 from tests.factories import trace_json
+from tests.identities import bearer, token_for
 
 
 def propose(http, trace_id: str, annotator: str, value) -> None:
@@ -22,6 +23,8 @@ def test_a_dispute_goes_to_the_committee_and_its_majority_is_promoted(live, http
     created = http.post("/api/v1/label-schemas", json={"spec": spec, "overlap": 2})
     assert created.status_code == 201, created.text
     assert http.post("/api/v1/label-schemas", json={"spec": spec}).status_code == 409
+    tokens = {name: token_for(live.engine, name, "reviewer") for name in ("r1@x", "r2@x", "r3@x")}
+    as_reviewer = {name: bearer(token) for name, token in tokens.items()}
     members = {"members": ["r1@x", "r2@x", "r3@x"]}
     assert http.put("/api/v1/committees/verdict", json=members).json()["members"] == [
         "r1@x",
@@ -35,14 +38,18 @@ def test_a_dispute_goes_to_the_committee_and_its_majority_is_promoted(live, http
     propose(http, trace_id, "b@x", "no")
     live.drain()
 
-    (queued,) = http.get("/api/v1/reviewers/r1@x/queue").json()["items"]
+    (queued,) = http.get("/api/v1/reviewers/r1@x/queue", headers=as_reviewer["r1@x"]).json()[
+        "items"
+    ]
     item_id = queued["item_id"]
     assert http.get(f"/api/v1/items/{item_id}").json()["state"] == "in_review"
-    view = http.get(f"/api/v1/reviewers/r1@x/items/{item_id}").json()
+    view = http.get(f"/api/v1/reviewers/r1@x/items/{item_id}", headers=as_reviewer["r1@x"]).json()
     assert sorted(p["value"] for p in view["proposals"]) == ["no", "yes"]
     assert http.get(f"/api/v1/reviewers/a@x/items/{item_id}").status_code == 403
     bad = http.post(
-        f"/api/v1/reviewers/r1@x/items/{item_id}/vote", json={"choice": "value", "value": "maybe"}
+        f"/api/v1/reviewers/r1@x/items/{item_id}/vote",
+        json={"choice": "value", "value": "maybe"},
+        headers=as_reviewer["r1@x"],
     )
     assert (bad.status_code, bad.json()["error_code"]) == (400, "INVALID_PARAMETER_VALUE")
     outsider = http.post(f"/api/v1/reviewers/z@x/items/{item_id}/vote", json={"choice": "abstain"})
@@ -53,6 +60,7 @@ def test_a_dispute_goes_to_the_committee_and_its_majority_is_promoted(live, http
         cast = http.post(
             f"/api/v1/reviewers/{reviewer}/items/{item_id}/vote",
             json={"choice": "proposal", "assessment_id": yes, "comment": "clear"},
+            headers=as_reviewer[reviewer],
         )
         assert cast.status_code == 200, cast.text
     live.drain()

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, func, select
 
 from tests.api.conftest import LiveServer
 from tests.factories import trace_json
+from tests.identities import bearer, token_for
 from tests.workers.conftest import FAST_DELIVERY, QUORUM, wait_for
 from workflow.models import (
     Assessment,
@@ -33,7 +34,7 @@ SETTINGS = {key.removeprefix("QUORUM_").lower(): value for key, value in FAST_DE
 def api(database, broker):
     with (
         LiveServer(database, broker_url=broker.url, **SETTINGS) as live,
-        httpx.Client(base_url=live.url, timeout=10) as http,
+        httpx.Client(base_url=live.url, timeout=10, headers=bearer(live.sign_in_tester())) as http,
     ):
         yield http
 
@@ -78,7 +79,10 @@ def test_agreement_is_promoted_and_a_dispute_is_routed_resolved_and_promoted(
 ):
     workers.start()
     http = api
-    http.put("/api/v1/committees/default", json={"members": ["r1", "r2", "r3"]})
+    as_reviewer = {
+        name: bearer(token_for(database, name, "reviewer")) for name in ("r1", "r2", "r3")
+    }
+    http.put("/api/v1/committees/default", json={"members": ["r1", "r2", "r3"]}).raise_for_status()
     agreed, disputed = new_trace(http), new_trace(http)
     for annotator in ("a", "b", "c"):
         propose(http, agreed, annotator, "Paris")
@@ -97,6 +101,7 @@ def test_agreement_is_promoted_and_a_dispute_is_routed_resolved_and_promoted(
         vote = http.post(
             f"/api/v1/reviewers/{reviewer}/items/{item_id}/vote",
             json={"choice": "value", "value": "Lyon"},
+            headers=as_reviewer[reviewer],
         )
         assert vote.status_code == 200, vote.text
     wait_for(

@@ -5,6 +5,7 @@ from sqlmodel import Session, select, update
 from tests.api.conftest import LiveServer
 from tests.factories import LIMITS, human, trace_json
 from workflow import assessments, traces
+from workflow.access import trusted
 from workflow.db import unit_of_work
 from workflow.models import Item, OutboxMessage
 from workflow.models.base import utcnow
@@ -18,7 +19,7 @@ def test_work_published_to_a_stopped_process_runs_after_restart(committed):
         for annotator in ("a@x", "b@x", "c@x"):
             draft = human("expected_answer", "Paris", annotator)
             assessments.log_assessment(
-                session, trace_id=trace_id, draft=draft, actor=annotator, limits=LIMITS
+                session, trace_id=trace_id, draft=draft, by=trusted(annotator), limits=LIMITS
             )
         # Handed to an in-process queue that died with its process: published, never completed.
         session.exec(update(OutboxMessage).values(published_at=utcnow()))

@@ -5,6 +5,7 @@ from sqlmodel import Session, col, func, select
 
 from tests.factories import LIMITS, RETRIEVER_SPAN, feedback, human, judge, trace_json
 from workflow import assessments, traces
+from workflow.access import trusted
 from workflow.entities import AssessmentChanges
 from workflow.errors import AlreadyExists, InvalidInput, NotFound
 from workflow.models import Assessment, AuditEntry, Item, OutboxMessage, ProposalRevision, Role
@@ -19,7 +20,7 @@ def trace_id(session: Session) -> str:
 
 def log(session: Session, trace_id: str, draft):
     return assessments.log_assessment(
-        session, trace_id=trace_id, draft=draft, actor=draft.source_id, limits=LIMITS
+        session, trace_id=trace_id, draft=draft, by=trusted(draft.source_id), limits=LIMITS
     )
 
 
@@ -104,7 +105,9 @@ def test_feedback_is_stored_faithfully(session, trace_id):
         trace_id,
         feedback("correctness", {"score": 0.5, "tags": ["a"]}, rationale="half right"),
     )
-    again = assessments.get_assessment(session, trace_id=trace_id, assessment_id=view.assessment_id)
+    again = assessments.get_assessment(
+        session, trace_id=trace_id, assessment_id=view.assessment_id, by=trusted("test")
+    )
     assert (again.role, again.value, again.rationale) == (
         Role.FEEDBACK,
         {"score": 0.5, "tags": ["a"]},
@@ -150,7 +153,7 @@ def test_update_of_a_proposal_is_a_new_revision(session, trace_id):
         trace_id=trace_id,
         assessment_id=view.assessment_id,
         changes=AssessmentChanges(value="Lyon", sets_value=True, metadata={"why": "typo"}),
-        actor="a@x",
+        by=trusted("a@x"),
         limits=LIMITS,
     )
     assert (updated.value, updated.metadata) == ("Lyon", {"why": "typo"})
@@ -164,7 +167,7 @@ def test_rename_moves_a_proposal_to_the_item_of_its_new_name(session, trace_id):
         trace_id=trace_id,
         assessment_id=view.assessment_id,
         changes=AssessmentChanges(name="expected_answer"),
-        actor="a@x",
+        by=trusted("a@x"),
         limits=LIMITS,
     )
     row = session.get(Assessment, view.assessment_id)
@@ -174,10 +177,12 @@ def test_rename_moves_a_proposal_to_the_item_of_its_new_name(session, trace_id):
 def test_deleted_proposal_is_gone_but_its_history_stays(session, trace_id):
     view = log(session, trace_id, human("expected_answer", "Paris", "a@x"))
     assessments.delete_assessment(
-        session, trace_id=trace_id, assessment_id=view.assessment_id, actor="a@x"
+        session, trace_id=trace_id, assessment_id=view.assessment_id, by=trusted("a@x")
     )
     with pytest.raises(NotFound):
-        assessments.get_assessment(session, trace_id=trace_id, assessment_id=view.assessment_id)
+        assessments.get_assessment(
+            session, trace_id=trace_id, assessment_id=view.assessment_id, by=trusted("test")
+        )
     assert count(session, ProposalRevision) == 1
     again = log(session, trace_id, human("expected_answer", "Lyon", "a@x"))
     assert again.assessment_id != view.assessment_id
@@ -191,14 +196,15 @@ def test_override_marks_the_suggestion_invalid_and_delete_restores_it(session, t
         judge("expected_answer", "Paris", overrides=suggestion.assessment_id),
     )
     listed = {
-        v.assessment_id: v.valid for v in assessments.trace_assessments(session, trace_id=trace_id)
+        v.assessment_id: v.valid
+        for v in assessments.trace_assessments(session, trace_id=trace_id, by=trusted("test"))
     }
     assert listed == {suggestion.assessment_id: False, correction.assessment_id: True}
     assessments.delete_assessment(
-        session, trace_id=trace_id, assessment_id=correction.assessment_id, actor="t"
+        session, trace_id=trace_id, assessment_id=correction.assessment_id, by=trusted("t")
     )
     restored = assessments.get_assessment(
-        session, trace_id=trace_id, assessment_id=suggestion.assessment_id
+        session, trace_id=trace_id, assessment_id=suggestion.assessment_id, by=trusted("test")
     )
     assert restored.valid
 

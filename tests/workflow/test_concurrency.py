@@ -6,6 +6,7 @@ from sqlmodel import Session, func, select
 
 from tests.factories import LIMITS, human, trace_json
 from workflow import assessments, traces
+from workflow.access import trusted
 from workflow.db import unit_of_work
 from workflow.models import Assessment, Item, ProposalRevision, Role
 
@@ -23,7 +24,7 @@ def submit(engine, trace_id: str, annotator: str, value: str) -> str:
             session,
             trace_id=trace_id,
             draft=human("expected_answer", value, annotator),
-            actor=annotator,
+            by=trusted(annotator),
             limits=LIMITS,
         )
     return view.assessment_id

@@ -5,6 +5,7 @@ from sqlmodel import Session, col, select
 
 from tests.factories import propose, run_outbox, trace_json
 from workflow import assessments, pipeline, traces
+from workflow.access import trusted
 from workflow.errors import InvalidInput
 from workflow.models import Assessment, AuditEntry, Decision, Item, LabelSchema, Role
 
@@ -55,7 +56,7 @@ def test_agreement_promotes_one_canonical_expectation(session, trace_id):
         "3 of 3",
     )
     assert canonical.meta["quorum.decision_id"] == str(decision.id)
-    views = assessments.trace_assessments(session, trace_id=trace_id)
+    views = assessments.trace_assessments(session, trace_id=trace_id, by=trusted("test"))
     valid = [(v.role, v.value) for v in views if v.valid]
     assert valid == [(Role.CANONICAL, canonical.value)]
 

@@ -3,8 +3,9 @@
 import pytest
 from sqlmodel import Session, func, select, update
 
-from tests.factories import LIMITS, propose, run_outbox, trace_json
+from tests.factories import LIMITS, propose, reviewers, run_outbox, trace_json
 from workflow import assessments, pipeline, review, traces
+from workflow.access import trusted
 from workflow.errors import Conflict, Forbidden, InvalidInput
 from workflow.models import (
     Assessment,
@@ -26,7 +27,8 @@ COMMITTEE = ["r1@x", "r2@x", "r3@x"]
 def trace_id(session: Session) -> str:
     payload = trace_json()
     traces.register_traces(session, payloads=[payload], actor="test")
-    review.set_committee(session, scope="default", members=COMMITTEE, actor="test")
+    members = reviewers(session, *COMMITTEE)
+    review.set_committee(session, scope="default", members=members, actor="test")
     return payload["info"]["trace_id"]
 
 
@@ -85,7 +87,7 @@ def test_a_majority_resolves_and_the_committee_value_is_promoted(session, trace_
         "Paris",
         ["r1@x", "r2@x"],
     )
-    views = assessments.trace_assessments(session, trace_id=trace_id)
+    views = assessments.trace_assessments(session, trace_id=trace_id, by=trusted("test"))
     assert [(v.role, v.value, v.source_id) for v in views if v.valid] == [
         (Role.CANONICAL, "Paris", "quorum:committee")
     ]

@@ -9,9 +9,10 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from sqlmodel import Session, col, select
 
 from tests.backends import wipe
-from tests.factories import LIMITS, RETRIEVER_SPAN, human, trace_json
+from tests.factories import LIMITS, RETRIEVER_SPAN, human, reviewers, trace_json
 from workers.handlers import TaskRunner
 from workflow import assessments, outbox, review, traces
+from workflow.access import trusted
 from workflow.db import unit_of_work
 from workflow.errors import QuorumError
 from workflow.models import Assessment, AuditEntry, Item, OutboxMessage, Role
@@ -40,9 +41,8 @@ def pipeline_machine(engine):
             self.expected: dict[tuple[str, str, str], str] = {}
             with unit_of_work(engine) as session:
                 traces.register_traces(session, payloads=[trace_json(TRACE)], actor="test")
-                review.set_committee(
-                    session, scope="default", members=["r1", "r2", "r3"], actor="test"
-                )
+                members = reviewers(session, "r1", "r2", "r3")
+                review.set_committee(session, scope="default", members=members, actor="test")
 
         @rule(
             key=st.sampled_from(KEYS),
@@ -57,7 +57,7 @@ def pipeline_machine(engine):
                     assessments.log_assessment(
                         session,
                         trace_id=TRACE,
-                        actor=annotator,
+                        by=trusted(annotator),
                         limits=LIMITS,
                         draft=human(name, value, annotator, span_id=span or None),
                     )
@@ -71,7 +71,7 @@ def pipeline_machine(engine):
                 if row is None:
                     return
                 assessments.delete_assessment(
-                    session, trace_id=TRACE, assessment_id=row.assessment_id, actor=annotator
+                    session, trace_id=TRACE, assessment_id=row.assessment_id, by=trusted(annotator)
                 )
             del self.expected[(name, span, annotator)]
 

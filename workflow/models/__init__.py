@@ -2,6 +2,7 @@
 
 from workflow.models.assessments import Assessment, ProposalRevision, Role
 from workflow.models.audit import AuditEntry
+from workflow.models.identity import ApiToken, Membership, User, WebSession
 from workflow.models.items import Decision, Item
 from workflow.models.outbox import OutboxMessage
 from workflow.models.review import (
@@ -15,6 +16,7 @@ from workflow.models.schemas import Campaign, CampaignSchema, CampaignTrace, Lab
 from workflow.models.traces import Span, Trace
 
 __all__ = [
+    "ApiToken",
     "Assessment",
     "AuditEntry",
     "Campaign",
@@ -24,6 +26,7 @@ __all__ = [
     "Decision",
     "Item",
     "LabelSchema",
+    "Membership",
     "Notification",
     "OutboxMessage",
     "ProposalRevision",
@@ -32,5 +35,7 @@ __all__ = [
     "Role",
     "Span",
     "Trace",
+    "User",
     "Vote",
+    "WebSession",
 ]

@@ -1,0 +1,69 @@
+"""Who is calling: API tokens (Bearer, or HTTP Basic as MLflow's client sends them), permission
+checks per route, and the per-user write rate limit."""
+
+import base64
+import binascii
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import SessionDep
+from workflow import tokens
+from workflow.access import Actor, Permission
+from workflow.errors import Forbidden, RateLimited, Unauthenticated
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def credential(request: Request) -> tuple[str, str | None]:
+    """The token in the Authorization header and, for Basic, the user name it claims."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    value = value.strip()
+    if scheme.lower() == "bearer" and value:
+        return value, None
+    if scheme.lower() == "basic" and value:
+        try:
+            username, _, secret = base64.b64decode(value, validate=True).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            raise Unauthenticated("malformed Basic credentials") from None
+        request.state.claimed = username[:256]
+        return secret, username
+    raise Unauthenticated(
+        "an API token is required: Authorization: Bearer <token> (MLFLOW_TRACKING_TOKEN),"
+        " or Basic with the user name and the token as password"
+    )
+
+
+def _admit(request: Request, session: Session) -> Actor:
+    """Authenticate, then count the write against the caller's rate (runs in the thread pool)."""
+    secret, username = credential(request)
+    actor = tokens.authenticate(session, secret=secret, username=username)
+    request.state.actor = actor
+    if request.method not in SAFE_METHODS:
+        wait = request.app.state.limiter.hit(actor.name)
+        if wait is not None:
+            raise RateLimited(f"too many writes by {actor.name}", retry_after=wait)
+    return actor
+
+
+def requires(*needed: Permission) -> Any:
+    """A dependency giving the calling actor, refused unless they hold one of `needed`."""
+
+    async def dependency(request: Request, session: SessionDep) -> Actor:
+        actor = await run_in_threadpool(_admit, request, session)
+        if needed and actor.permissions.isdisjoint(needed):
+            raise Forbidden(f"this needs the {' or '.join(needed)} permission")
+        return actor
+
+    return Depends(dependency)
+
+
+Reader = Annotated[Actor, requires(Permission.READ)]
+Writer = Annotated[Actor, requires(Permission.ANNOTATE, Permission.IMPORT)]
+Reviewer = Annotated[Actor, requires(Permission.REVIEW)]
+Manager = Annotated[Actor, requires(Permission.MANAGE)]
+Importer = Annotated[Actor, requires(Permission.IMPORT)]
+Admin = Annotated[Actor, requires(Permission.ADMIN)]
+Anyone = Annotated[Actor, requires()]

@@ -1,0 +1,459 @@
+"""Every route against every role: each gets exactly what it should, everyone else 401/403, and
+a refused request changes nothing. A route missing from the table fails the test."""
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from sqlalchemy import Engine, text
+from sqlmodel import SQLModel
+
+from tests.factories import human, judge, trace_json
+from tests.identities import bearer, token_for
+from workflow import assessments, campaigns, review, tokens, traces
+from workflow.access import trusted
+from workflow.db import unit_of_work
+from workflow.models import WebSession
+from workflow.models.base import utcnow
+from workflow.secrets import csrf_token, digest
+from workflow.values import ValueLimits
+from workflow.web_sessions import LIFETIME
+
+# Role → (user name, role, importer?). "anonymous" presents no credential at all.
+PEOPLE = {
+    "annotator": ("ann", "annotator", False),
+    "reviewer": ("rev", "reviewer", False),
+    "lead": ("lead", "lead", False),
+    "importer": ("loader", "annotator", True),
+    "admin": ("boss", "admin", False),
+}
+ROLES = ["anonymous", *PEOPLE]
+SIGNED_IN = set(PEOPLE)
+WRITERS = {"annotator", "importer", "admin"}
+MLFLOW = ["/api/3.0/mlflow", "/ajax-api/3.0/mlflow"]
+
+
+@dataclass
+class World:
+    """What the requests act on: a trace, a disputed item in review, per-role rows."""
+
+    trace_id: str
+    item_id: int
+    campaign_id: int
+    hint: str  # an LLM_JUDGE suggestion every reader may see
+    own: dict[str, list[str]]  # per writer role, its own proposals: one to edit, then to delete
+    spare_tokens: dict[str, list[int]]  # per role, tokens of its own to revoke
+    sessions: dict[str, str] = field(default_factory=dict)
+    counter: int = 0
+
+    def drop(self, role: str) -> str:
+        """A proposal of the role's own not deleted yet (the suggestion for refused roles)."""
+        own = self.own.get(role)
+        return own.pop() if own and len(own) > 1 else self.hint
+
+    def fresh(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+
+Request = Callable[[World, str], tuple[str, dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Row:
+    """A route, who may use it, and a well-formed request for a given role."""
+
+    method: str
+    path: str
+    allowed: frozenset[str]
+    request: Request
+    page: bool = False  # pages authenticate with the session cookie, not a token
+
+
+def expectation(who: str, name: str) -> dict[str, Any]:
+    return {
+        "assessment": {
+            "assessment_name": name,
+            "source": {"source_type": "HUMAN", "source_id": who},
+            "expectation": {"value": "Paris"},
+        }
+    }
+
+
+def me(role: str) -> str:
+    return PEOPLE[role][0] if role in PEOPLE else "nobody"
+
+
+def mlflow_rows(prefix: str) -> list[Row]:
+    assessments_path = prefix + "/traces/{trace_id}/assessments"
+    one = assessments_path + "/{assessment_id}"
+    readers = frozenset(SIGNED_IN)
+    return [
+        Row(
+            "POST",
+            assessments_path,
+            frozenset(WRITERS),
+            lambda w, r: (
+                f"{prefix}/traces/{w.trace_id}/assessments",
+                {"json": expectation(me(r), w.fresh("made"))},
+            ),
+        ),
+        Row(
+            "GET",
+            one,
+            readers,
+            lambda w, _r: (f"{prefix}/traces/{w.trace_id}/assessments/{w.hint}", {}),
+        ),
+        Row(
+            "PATCH",
+            one,
+            frozenset(WRITERS),
+            lambda w, r: (
+                f"{prefix}/traces/{w.trace_id}/assessments/{w.own.get(r, [w.hint])[0]}",
+                {
+                    "json": {
+                        "assessment": {"expectation": {"value": "Lyon"}},
+                        "update_mask": "expectation",
+                    }
+                },
+            ),
+        ),
+        Row(
+            "DELETE",
+            one,
+            frozenset(WRITERS),
+            lambda w, r: (
+                f"{prefix}/traces/{w.trace_id}/assessments/{w.drop(r)}",
+                {},
+            ),
+        ),
+        Row(
+            "GET",
+            prefix + "/traces/get",
+            readers,
+            lambda w, _r: (f"{prefix}/traces/get", {"params": {"trace_id": w.trace_id}}),
+        ),
+        Row(
+            "GET",
+            prefix + "/traces/{trace_id}",
+            readers,
+            lambda w, _r: (f"{prefix}/traces/{w.trace_id}", {}),
+        ),
+    ]
+
+
+def rows() -> list[Row]:
+    everyone, readers = frozenset(ROLES), frozenset(SIGNED_IN)
+    admin = frozenset({"admin"})
+    v1 = "/api/v1"
+    table = [row for prefix in MLFLOW for row in mlflow_rows(prefix)]
+    table += [
+        Row(
+            "POST",
+            v1 + "/traces",
+            frozenset({"lead", "importer", "admin"}),
+            lambda w, r: (v1 + "/traces", {"json": trace_json()}),
+        ),
+        Row("GET", v1 + "/traces", readers, lambda w, r: (v1 + "/traces", {})),
+        Row(
+            "GET",
+            v1 + "/traces/{trace_id}",
+            readers,
+            lambda w, r: (f"{v1}/traces/{w.trace_id}", {}),
+        ),
+        Row(
+            "POST",
+            v1 + "/imports/expectations",
+            frozenset({"importer", "admin"}),
+            lambda w, r: (
+                v1 + "/imports/expectations",
+                {
+                    "json": [
+                        {
+                            **expectation("carol", w.fresh("imported"))["assessment"],
+                            "trace_id": w.trace_id,
+                        }
+                    ]
+                },
+            ),
+        ),
+        Row(
+            "POST",
+            v1 + "/label-schemas",
+            frozenset({"lead", "admin"}),
+            lambda w, r: (
+                v1 + "/label-schemas",
+                {"json": {"spec": {"name": w.fresh("schema"), "value_type": "text"}}},
+            ),
+        ),
+        Row("GET", v1 + "/label-schemas", readers, lambda w, r: (v1 + "/label-schemas", {})),
+        Row(
+            "GET",
+            v1 + "/committees/{scope}",
+            readers,
+            lambda w, r: (v1 + "/committees/default", {}),
+        ),
+        Row(
+            "PUT",
+            v1 + "/committees/{scope}",
+            frozenset({"lead", "admin"}),
+            lambda w, r: (v1 + "/committees/other", {"json": {"members": ["rev"]}}),
+        ),
+        Row("GET", v1 + "/items/{item_id}", readers, lambda w, r: (f"{v1}/items/{w.item_id}", {})),
+        Row(
+            "GET",
+            v1 + "/reviewers/{reviewer_id}/queue",
+            frozenset({"reviewer", "admin"}),
+            lambda w, r: (f"{v1}/reviewers/rev/queue", {}),
+        ),
+        Row(
+            "GET",
+            v1 + "/reviewers/{reviewer_id}/items/{item_id}",
+            frozenset({"reviewer", "admin"}),
+            lambda w, r: (f"{v1}/reviewers/rev/items/{w.item_id}", {}),
+        ),
+        Row(
+            "POST",
+            v1 + "/reviewers/{reviewer_id}/items/{item_id}/vote",
+            frozenset({"reviewer"}),  # only the reviewer themself, and only on their committee
+            lambda w, r: (
+                f"{v1}/reviewers/{me(r)}/items/{w.item_id}/vote",
+                {"json": {"choice": "abstain"}},
+            ),
+        ),
+        Row("GET", v1 + "/me", readers, lambda w, r: (v1 + "/me", {})),
+        Row(
+            "POST",
+            v1 + "/campaigns",
+            frozenset({"lead", "admin"}),
+            lambda w, r: (v1 + "/campaigns", {"json": {"name": w.fresh("campaign")}}),
+        ),
+        Row("GET", v1 + "/campaigns", readers, lambda w, r: (v1 + "/campaigns", {})),
+        Row(
+            "GET",
+            v1 + "/campaigns/{campaign_id}/members",
+            readers,
+            lambda w, r: (f"{v1}/campaigns/{w.campaign_id}/members", {}),
+        ),
+        Row(
+            "PUT",
+            v1 + "/campaigns/{campaign_id}/members",
+            frozenset({"lead", "admin"}),
+            lambda w, r: (
+                f"{v1}/campaigns/{w.campaign_id}/members",
+                {"json": {"members": {"ann": "annotator", "rev": "reviewer"}}},
+            ),
+        ),
+        Row("GET", v1 + "/users", admin, lambda w, r: (v1 + "/users", {})),
+        Row(
+            "POST",
+            v1 + "/users",
+            admin,
+            lambda w, r: (
+                v1 + "/users",
+                {"json": {"username": w.fresh("new"), "role": "annotator"}},
+            ),
+        ),
+        Row(
+            "PATCH",
+            v1 + "/users/{username}",
+            admin,
+            lambda w, r: (v1 + "/users/ann", {"json": {"can_import": False}}),
+        ),
+        Row(
+            "POST",
+            v1 + "/tokens",
+            readers,
+            lambda w, r: (v1 + "/tokens", {"json": {"name": "more"}}),
+        ),
+        Row("GET", v1 + "/tokens", readers, lambda w, r: (v1 + "/tokens", {})),
+        Row(
+            "DELETE",
+            v1 + "/tokens/{token_id}",
+            readers,
+            lambda w, r: (f"{v1}/tokens/{w.spare_tokens.get(r, [1])[0]}", {}),
+        ),
+        Row("GET", v1 + "/audit", admin, lambda w, r: (v1 + "/audit", {})),
+        Row("GET", "/openapi.json", readers, lambda w, r: ("/openapi.json", {})),
+        Row("GET", "/health", everyone, lambda w, r: ("/health", {})),
+        Row("GET", "/static", everyone, lambda w, r: ("/static/quorum.css", {})),
+        Row("GET", "/login", everyone, lambda w, r: ("/login", {}), page=True),
+        Row("GET", "/", readers, lambda w, r: ("/", {}), page=True),
+        Row(
+            "GET",
+            "/traces/{trace_id}",
+            readers,
+            lambda w, r: (f"/traces/{w.trace_id}", {}),
+            page=True,
+        ),
+        Row("GET", "/tokens", readers, lambda w, r: ("/tokens", {}), page=True),
+        Row(
+            "POST",
+            "/tokens",
+            readers,
+            lambda w, r: ("/tokens", {"data": {"name": "page"}}),
+            page=True,
+        ),
+        Row(
+            "POST",
+            "/tokens/{token_id}/revoke",
+            readers,
+            lambda w, r: (f"/tokens/{w.spare_tokens.get(r, [1, 1])[1]}/revoke", {"data": {}}),
+            page=True,
+        ),
+        Row("GET", "/admin/audit", admin, lambda w, r: ("/admin/audit", {}), page=True),
+        # Signing in and out are checked on their own (tests/pages); here only that signing out
+        # needs a session. It runs last: it ends the role's session.
+        Row("POST", "/logout", readers, lambda w, r: ("/logout", {"data": {}}), page=True),
+        Row("POST", "/login", everyone, lambda w, r: ("/login", {"data": {}}), page=True),
+    ]
+    return table
+
+
+def served_routes(app) -> set[tuple[str, str]]:
+    """(method, path) of every route the app serves, through its included routers."""
+    found = set()
+    for route in app.routes:
+        contexts = (
+            route.effective_route_contexts()
+            if hasattr(route, "effective_route_contexts")
+            else [route]
+        )
+        for context in contexts:
+            methods = getattr(context, "methods", None) or {"GET"}
+            for method in methods - {"HEAD"}:
+                found.add((method, context.path))
+    return found
+
+
+def test_every_route_is_in_the_matrix(live):
+    listed = {(row.method, row.path) for row in rows()}
+    assert served_routes(live.app) == listed
+
+
+def build_world(
+    engine: Engine, secret_key: str, drain: Callable[[], None]
+) -> tuple[World, dict[str, str]]:
+    limits = ValueLimits()
+    tokens_by_role = {
+        role: token_for(engine, name, kind, can_import=importer)
+        for role, (name, kind, importer) in PEOPLE.items()
+    }
+    payload = trace_json()
+    trace_id = payload["info"]["trace_id"]
+    root = trusted("setup")
+    with unit_of_work(engine) as session:
+        traces.register_traces(session, payloads=[payload], actor="setup")
+        hint = assessments.log_assessment(
+            session, trace_id=trace_id, draft=judge("hint", "Paris"), by=root, limits=limits
+        ).assessment_id
+        own = {}
+        for role in WRITERS:
+            who = PEOPLE[role][0]
+            own[role] = [
+                assessments.log_assessment(
+                    session,
+                    trace_id=trace_id,
+                    draft=human(f"{kind}-{role}", "Paris", who),
+                    by=root,
+                    limits=limits,
+                ).assessment_id
+                for kind in ("edit", "drop", "drop-again")
+            ]
+    token_for(engine, "rev2", "reviewer")  # a second reviewer: one abstention resolves nothing
+    with unit_of_work(engine) as session:
+        review.set_committee(session, scope="default", members=["rev", "rev2"], actor="setup")
+        for annotator, value in [("p1", "Paris"), ("p2", "Lyon"), ("p3", "Nice")]:
+            assessments.log_assessment(
+                session,
+                trace_id=trace_id,
+                draft=human("disputed", value, annotator),
+                by=root,
+                limits=limits,
+            )
+    drain()
+    with unit_of_work(engine) as session:
+        item_id = session.execute(text("SELECT id FROM items WHERE name = 'disputed'")).scalar_one()
+        state = session.execute(
+            text("SELECT state FROM items WHERE id = :i"), {"i": item_id}
+        ).scalar_one()
+        assert state == "in_review", state
+        spare = {
+            role: [
+                tokens.issue(session, username=PEOPLE[role][0], name="spare", by=root)[1].id
+                for _ in range(2)
+            ]
+            for role in PEOPLE
+        }
+        sessions = {}
+        for role, (name, _kind, _importer) in PEOPLE.items():
+            secret = f"session-of-{role}-" + "x" * 20
+            user_id = session.execute(
+                text("SELECT id FROM users WHERE username = :n"), {"n": name}
+            ).scalar_one()
+            session.add(
+                WebSession(id_hash=digest(secret), user_id=user_id, expires_at=utcnow() + LIFETIME)
+            )
+            sessions[role] = secret
+        campaign_id = campaigns.create_campaign(session, name="matrix", overlap=3, actor="setup").id
+    world = World(trace_id, item_id, campaign_id, hint, own, spare, sessions)
+    return world, tokens_by_role
+
+
+def snapshot(engine: Engine) -> dict[str, str]:
+    """A digest of every table's rows, but the audit log (refusals are written there) and the
+    tokens' last use (a refused request still used its token)."""
+    digests = {}
+    with engine.connect() as connection:
+        for table in SQLModel.metadata.sorted_tables:
+            if table.name == "audit_log":
+                continue
+            columns = [c for c in table.columns if c.name != "last_used_at"]
+            rows = connection.execute(table.select().with_only_columns(*columns)).all()
+            encoded = json.dumps(sorted(map(repr, rows)))
+            digests[table.name] = hashlib.sha256(encoded.encode()).hexdigest()
+    return digests
+
+
+def call(client: httpx.Client, world: World, row: Row, role: str, token: str | None, key: str):
+    path, kwargs = row.request(world, role)
+    headers = {}
+    if row.page and role in world.sessions:
+        secret = world.sessions[role]
+        headers["Cookie"] = f"quorum_session={secret}"
+        if row.method == "POST" and "data" in kwargs:
+            kwargs["data"] = {**kwargs["data"], "csrf": csrf_token(key, secret)}
+    elif token is not None:
+        headers.update(bearer(token))
+    return client.request(row.method, path, headers=headers, follow_redirects=False, **kwargs)
+
+
+def test_each_role_gets_exactly_what_it_should(live):
+    world, role_tokens = build_world(live.engine, live.app.state.settings.secret_key, live.drain)
+    key = live.app.state.settings.secret_key
+    failures = []
+    with httpx.Client(base_url=live.url, timeout=10) as client:
+        for row in rows():
+            for role in ROLES:
+                before = snapshot(live.engine)
+                response = call(client, world, row, role, role_tokens.get(role), key)
+                status = response.status_code
+                label = f"{row.method} {row.path} as {role}: {status} {response.text[:120]}"
+                if role in row.allowed:
+                    ok = status < 400 or (row.path == "/login" and row.method == "POST")
+                    if not ok:
+                        failures.append("refused but allowed: " + label)
+                    live.drain()  # the work it queued must not land during the next request
+                    continue
+                if row.page and role == "anonymous":
+                    expected = status == 303 and response.headers["location"].startswith("/login")
+                else:
+                    expected = status == (401 if role == "anonymous" else 403)
+                if not expected:
+                    failures.append("not refused: " + label)
+                elif snapshot(live.engine) != before:
+                    failures.append("refused but changed the database: " + label)
+    assert not failures, "\n".join(failures)

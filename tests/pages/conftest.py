@@ -1,0 +1,97 @@
+"""Page-test fixtures: the live server, and Debian's Chromium driven by Playwright."""
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, Response, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
+
+from tests.api.conftest import LiveServer, http, live, live_server  # noqa: F401
+from tests.backends import unavailable
+from tests.identities import PASSWORD, ensure_user
+
+# The system browser, installed by .ci/run: Playwright must never download one at test time.
+CHROMIUM = Path("/usr/bin/chromium")
+# Runs before any page script (and outside the CSP, as Playwright injects it): it records each
+# violation so a test can show the policy is live.
+RECORD_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push({directive: event.effectiveDirective, blocked: event.blockedURI});
+});
+"""
+
+
+@dataclass
+class BrowserPage:
+    """A fresh browser tab and what its console reported."""
+
+    page: Page
+    console_errors: list[str] = field(default_factory=list)
+
+    def on_console(self, message: ConsoleMessage) -> None:
+        """Keep what the console reported as an error (a refused script or style among them)."""
+        if message.type == "error":
+            self.console_errors.append(message.text)
+
+    def violations(self) -> list[dict[str, str]]:
+        """The CSP violations reported in the current document."""
+        return self.page.evaluate("window.__cspViolations")
+
+
+# Package scope, not session: while Playwright's sync API is up, its event loop counts as running
+# in the main thread, and asyncio.run() in any later test would fail.
+@pytest.fixture(scope="package")
+def browser() -> Iterator[Browser]:
+    """Headless Chromium, shared by the page tests."""
+    if not os.access(CHROMIUM, os.X_OK):
+        unavailable("Chromium", f"no executable at {CHROMIUM}")
+    with sync_playwright() as playwright:
+        try:
+            launched = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
+            )
+        except PlaywrightError as exc:
+            unavailable("Chromium", str(exc).splitlines()[0])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def browser_page(browser: Browser) -> Iterator[BrowserPage]:
+    """A tab in a context of its own (no cookies shared between tests), console watched."""
+    context = browser.new_context()
+    context.add_init_script(RECORD_VIOLATIONS)
+    watched = BrowserPage(context.new_page())
+    watched.page.on("console", watched.on_console)
+    watched.page.on("pageerror", lambda exc: watched.console_errors.append(str(exc)))
+    yield watched
+    context.close()
+
+
+def sign_in(browser_page: BrowserPage, server: LiveServer, username: str = "viewer") -> None:
+    """Sign in through the real form as `username` (an admin, created if new)."""
+    ensure_user(server.engine, username, "admin", password=PASSWORD)
+    page = browser_page.page
+    page.goto(server.url + "/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    assert urlsplit(page.url).path != "/login", "signing in failed"
+
+
+def open_page(browser_page: BrowserPage, server: LiveServer, path: str) -> Response:
+    """Open one of the app's pages, signing in first if the app asks for it."""
+    response = browser_page.page.goto(server.url + path)
+    if urlsplit(browser_page.page.url).path == "/login":
+        sign_in(browser_page, server)
+        response = browser_page.page.goto(server.url + path)
+    assert response is not None and response.ok, f"{path} answered {response and response.status}"
+    landed = urlsplit(browser_page.page.url).path
+    assert landed == urlsplit(path).path, f"{path} was redirected to {landed}"
+    return response

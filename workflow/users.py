@@ -1,0 +1,162 @@
+"""Users: creating them, changing their standing, and the first administrator."""
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from workflow import audit
+from workflow.access import Actor, UserRole, actor_for
+from workflow.errors import AlreadyExists, InvalidInput, NotFound
+from workflow.models import User
+from workflow.secrets import hash_password, new_secret
+
+BOOTSTRAP_ADMIN = "admin"
+# Usernames become proposals' source ids and the audit log's actors: printable, no spaces, so
+# that an email address fits and nothing can pass for something else in a log or on a page.
+_USERNAME = re.compile(r"[A-Za-z0-9._@+-]{1,256}")
+_MIN_PASSWORD = 12
+_MAX_PASSWORD = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class UserView:
+    """A user as the API shows it: never the password hash."""
+
+    username: str
+    role: UserRole
+    can_import: bool
+    disabled: bool
+    has_password: bool
+
+
+def view(user: User) -> UserView:
+    """The public view of a user row."""
+    return UserView(
+        username=user.username,
+        role=UserRole(user.role),
+        can_import=user.can_import,
+        disabled=user.disabled,
+        has_password=user.password_hash is not None,
+    )
+
+
+def actor_of(user: User) -> Actor:
+    """The actor a user is with all their permissions (a page session)."""
+    return actor_for(user.username, user.role, can_import=user.can_import)
+
+
+def check_password(password: str) -> str:
+    """The password, if long enough to resist guessing and short enough to hash cheaply."""
+    if not _MIN_PASSWORD <= len(password) <= _MAX_PASSWORD:
+        raise InvalidInput(f"a password has {_MIN_PASSWORD} to {_MAX_PASSWORD} characters")
+    return password
+
+
+def _role(role: str) -> UserRole:
+    try:
+        return UserRole(role)
+    except ValueError:
+        raise InvalidInput(f"role must be one of {', '.join(UserRole)}") from None
+
+
+def find(session: Session, username: str) -> User:
+    """The user called `username`, or NotFound."""
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None:
+        raise NotFound(f"no user {username!r}")
+    return user
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    role: str,
+    actor: str,
+    password: str | None = None,
+    can_import: bool = False,
+) -> UserView:
+    """Add a user; their name is refused if taken or if it is not a plain identifier."""
+    if not _USERNAME.fullmatch(username):
+        raise InvalidInput("a username is 1-256 letters, digits or . _ @ + -")
+    user = User(
+        username=username,
+        role=_role(role),
+        can_import=can_import,
+        password_hash=hash_password(check_password(password)) if password else None,
+    )
+    try:
+        with session.begin_nested():
+            session.add(user)
+    except IntegrityError:
+        raise AlreadyExists(f"user {username!r} already exists") from None
+    audit.record(
+        session,
+        actor=actor,
+        action="user.create",
+        subject_type="user",
+        subject_id=username,
+        role=user.role,
+        can_import=can_import,
+    )
+    return view(user)
+
+
+def update_user(
+    session: Session,
+    *,
+    username: str,
+    actor: str,
+    role: str | None = None,
+    can_import: bool | None = None,
+    disabled: bool | None = None,
+    password: str | None = None,
+) -> UserView:
+    """Change a user's role, importer permission, standing or password; each change audited."""
+    user = find(session, username)
+    changes: dict[str, object] = {}
+    if role is not None:
+        user.role = changes["role"] = _role(role)
+    if can_import is not None:
+        user.can_import = changes["can_import"] = can_import
+    if disabled is not None:
+        user.disabled = changes["disabled"] = disabled
+    if password is not None:
+        user.password_hash = hash_password(check_password(password))
+        changes["password"] = "changed"
+    session.add(user)
+    audit.record(
+        session,
+        actor=actor,
+        action="user.update",
+        subject_type="user",
+        subject_id=username,
+        **changes,
+    )
+    return view(user)
+
+
+def list_users(session: Session) -> list[UserView]:
+    """Every user, by name."""
+    return [view(u) for u in session.exec(select(User).order_by(col(User.username))).all()]
+
+
+def bootstrap_admin(session: Session) -> str | None:
+    """On a database with no user, create `admin` with a random password and return it (once);
+    None when users exist, or when another process created the admin first."""
+    if session.exec(select(User.id).limit(1)).first() is not None:
+        return None
+    password = new_secret()
+    try:
+        create_user(
+            session,
+            username=BOOTSTRAP_ADMIN,
+            role=UserRole.ADMIN,
+            password=password,
+            actor="quorum:bootstrap",
+        )
+    except AlreadyExists:
+        return None
+    return password
