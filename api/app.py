@@ -98,6 +98,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.limiter = make_limiter(
         settings.rate_limit_redis(), settings.write_rate, settings.write_burst
     )
+    app.state.login_limiter = make_limiter(
+        settings.rate_limit_redis(), settings.login_rate, settings.login_burst
+    )
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_request_bytes,

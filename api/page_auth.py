@@ -70,6 +70,14 @@ Page = Annotated[PageSession, Depends(page_session)]
 FormPage = Annotated[PageSession, Depends(form_session)]
 
 
+def login_wait(request: Request, username: str) -> float | None:
+    """Seconds before this user name, or this client, may try a password again; None: now."""
+    limiter = request.app.state.login_limiter
+    client = request.client.host if request.client else "unknown"
+    waits = [limiter.hit(f"login:user:{username}"), limiter.hit(f"login:client:{client}")]
+    return max((wait for wait in waits if wait is not None), default=None)
+
+
 def safe_next(target: str | None) -> str:
     """Where to go after signing in: a path on this site only (no open redirect)."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):

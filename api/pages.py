@@ -1,6 +1,7 @@
 """Server-rendered pages (Jinja2, autoescaped): sign-in, the overview, a trace, one's API
 tokens, and the audit log for admins."""
 
+import math
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -57,6 +58,10 @@ def login(
     target = page_auth.safe_next(next)
     if not page_auth.login_form_ok(request, csrf):
         return _login_form(request, target, error="The form expired; try again.", status=403)
+    wait = page_auth.login_wait(request, username)
+    if wait is not None:
+        error = f"Too many attempts; try again in {math.ceil(wait)} s."
+        return _login_form(request, target, error=error, status=429)
     signed_in = web_sessions.login(
         session,
         username=username,

@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     write_rate: float = Field(50.0, ge=0)
     write_burst: int = Field(200, ge=1)
     rate_limit_url: str | None = None
+    # Sign-in attempts per user name and per client address: each costs a scrypt (77 ms of
+    # CPU), so guessing must stay slow and a flood of them must not take the CPU.
+    login_rate: float = Field(0.2, ge=0)
+    login_burst: int = Field(10, ge=1)
     # Page sessions: cookies marked Secure (browsers treat http://localhost as secure too).
     secure_cookies: bool = True
 

@@ -64,7 +64,7 @@ def _scopes(requested: list[str] | None, holder: Actor) -> list[str]:
     """The requested scopes, each one a permission the holder has; all of them by default."""
     if requested is None:
         return sorted(holder.permissions)
-    unknown = [s for s in requested if s not in Permission.__members__.values()]
+    unknown = [s for s in requested if s not in {p.value for p in Permission}]
     if unknown or not requested:
         raise InvalidInput(f"scopes must be a non-empty subset of: {', '.join(Permission)}")
     beyond = sorted(set(requested) - holder.permissions)
@@ -172,4 +172,5 @@ def authenticate(session: Session, *, secret: str, username: str | None = None) 
             subject_id=str(row.id),
         )
     holder = actor_for(row.username, row.role, can_import=row.can_import)
-    return Actor(holder.name, holder.permissions & frozenset(row.scopes))
+    scopes = frozenset(Permission(scope) for scope in row.scopes)
+    return Actor(holder.name, holder.permissions & scopes)

@@ -3,13 +3,15 @@
 import re
 from dataclasses import dataclass
 
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from workflow import audit
 from workflow.access import Actor, UserRole, actor_for
-from workflow.errors import AlreadyExists, InvalidInput, NotFound
-from workflow.models import User
+from workflow.errors import AlreadyExists, Conflict, InvalidInput, NotFound
+from workflow.models import User, WebSession
+from workflow.models.base import utcnow
 from workflow.secrets import hash_password, new_secret
 
 BOOTSTRAP_ADMIN = "admin"
@@ -114,8 +116,14 @@ def update_user(
     disabled: bool | None = None,
     password: str | None = None,
 ) -> UserView:
-    """Change a user's role, importer permission, standing or password; each change audited."""
+    """Change a user's role, importer permission, standing or password; each change audited.
+    A new password or a disabled account ends the user's page sessions."""
     user = find(session, username)
+    losing_admin = user.role == UserRole.ADMIN and (
+        (role is not None and role != UserRole.ADMIN) or (disabled and not user.disabled)
+    )
+    if losing_admin and _active_admins(session) <= 1:
+        raise Conflict("the last active admin cannot be demoted or disabled")
     changes: dict[str, object] = {}
     if role is not None:
         user.role = changes["role"] = _role(role)
@@ -127,6 +135,12 @@ def update_user(
         user.password_hash = hash_password(check_password(password))
         changes["password"] = "changed"
     session.add(user)
+    if password is not None or disabled:
+        session.execute(
+            update(WebSession)
+            .where(col(WebSession.user_id) == user.id, col(WebSession.revoked_at).is_(None))
+            .values(revoked_at=utcnow())
+        )
     audit.record(
         session,
         actor=actor,
@@ -136,6 +150,12 @@ def update_user(
         **changes,
     )
     return view(user)
+
+
+def _active_admins(session: Session) -> int:
+    return session.exec(
+        select(func.count()).where(User.role == UserRole.ADMIN, col(User.disabled).is_(False))
+    ).one()
 
 
 def list_users(session: Session) -> list[UserView]:

@@ -9,7 +9,14 @@ from sqlmodel import Session, select
 from tests.factories import human, trace_json
 from workflow import assessments, tokens, traces, users, web_sessions
 from workflow.access import Actor, Permission, actor_for
-from workflow.errors import AlreadyExists, Forbidden, InvalidInput, NotFound, Unauthenticated
+from workflow.errors import (
+    AlreadyExists,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Unauthenticated,
+)
 from workflow.models import ApiToken, AuditEntry, User, WebSession
 from workflow.models.base import utcnow
 from workflow.values import ValueLimits
@@ -63,6 +70,7 @@ def test_scopes_cap_a_token_below_its_owner(session):
 
 def test_a_demoted_user_loses_what_their_tokens_said(session):
     admin = make(session, "boss", "admin")
+    make(session, "deputy", "admin")  # the last admin could not be demoted
     secret, _ = tokens.issue(session, username="boss", name="all", by=admin)
     users.update_user(session, username="boss", role="annotator", actor="test")
     assert tokens.authenticate(session, secret=secret).permissions == {
@@ -190,3 +198,17 @@ def test_annotators_are_blind_and_write_only_as_themselves(session):
     assessments.delete_assessment(
         session, trace_id=trace_id, assessment_id=mine.assessment_id, by=ann
     )
+
+
+def test_the_last_admin_stays_and_a_new_password_ends_sessions(session):
+    make(session, "boss", "admin", password=PASSWORD)
+    with pytest.raises(Conflict):
+        users.update_user(session, username="boss", role="lead", actor="boss")
+    with pytest.raises(Conflict):
+        users.update_user(session, username="boss", disabled=True, actor="boss")
+    signed_in = web_sessions.login(session, username="boss", password=PASSWORD)
+    users.update_user(session, username="boss", password="another long password", actor="boss")
+    with pytest.raises(Unauthenticated):
+        web_sessions.current(session, secret=signed_in.secret)
+    make(session, "deputy", "admin")
+    users.update_user(session, username="boss", role="lead", actor="deputy")
