@@ -18,7 +18,11 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from workflow.db import make_engine
+from http_load import auth
+
+from workflow import tokens, users
+from workflow.access import trusted
+from workflow.db import make_engine, unit_of_work
 from workflow.migrations import upgrade
 
 ADMIN_URL = os.environ.get("QUORUM_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -95,10 +99,20 @@ def save_result(name: str, result: object) -> None:
 
 def register_traces(base: str, first: int, last: int) -> None:
     """Register the numbered traces `first` to `last` (excluded), a thousand per request."""
-    with httpx.Client(base_url=base, timeout=120) as client:
+    with httpx.Client(base_url=base, timeout=120, headers=auth()) as client:
         for start_index in range(first, last, 1000):
             batch = [trace_payload(i) for i in range(start_index, min(last, start_index + 1000))]
             client.post("/api/v1/traces", json=batch).raise_for_status()
+
+
+def bench_token(database_url: str) -> str:
+    """A token for the benchmark's client: an admin who may log on behalf of annotators."""
+    engine = make_engine(database_url)
+    with unit_of_work(engine) as session:
+        users.create_user(session, username="bench", role="admin", can_import=True, actor="bench")
+        secret, _ = tokens.issue(session, username="bench", name="bench", by=trusted("bench"))
+    engine.dispose()
+    return secret
 
 
 @dataclass
@@ -129,6 +143,10 @@ def quorum_stack(database: str, *, workers: int = 0, concurrency: int = 2) -> It
         "QUORUM_DATABASE_URL": database_url,
         "QUORUM_BROKER_URL": f"redis://127.0.0.1:{redis_port}/0",
         "QUORUM_PORT": str(api_port),
+        # The write limit stays on, so its cost (a Redis round trip per write) is measured,
+        # but high enough never to refuse the benchmark's single user.
+        "QUORUM_WRITE_RATE": "1000000",
+        "QUORUM_WRITE_BURST": "1000000",
     }
     redis = [shutil.which("redis-server") or "redis-server", "--port", str(redis_port)]
     stack = Stack(database_url, api_port, env, folder)
@@ -140,6 +158,8 @@ def quorum_stack(database: str, *, workers: int = 0, concurrency: int = 2) -> It
         worker = [QUORUM, "worker", "--concurrency", str(concurrency), "--loglevel", "warning"]
         stack.processes += [start(worker, env, folder) for _ in range(workers)]
         wait_http(f"{stack.base}/health")
+        # The `mlflow` client and bench.http_load both send MLFLOW_TRACKING_TOKEN.
+        os.environ["MLFLOW_TRACKING_TOKEN"] = bench_token(database_url)
         yield stack
     finally:
         stop(stack.processes)

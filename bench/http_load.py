@@ -7,8 +7,15 @@ Quorum's and MLflow's JSON APIs: Content-Length bodies, keep-alive, no TLS, no r
 
 import asyncio
 import json
+import os
 import time
 from typing import Any
+
+
+def auth() -> dict[str, str]:
+    """The Authorization header for MLFLOW_TRACKING_TOKEN, as the `mlflow` client sends it."""
+    token = os.environ.get("MLFLOW_TRACKING_TOKEN")
+    return {"Authorization": f"Bearer {token}"} if token else {}
 
 
 class HttpError(Exception):
@@ -20,6 +27,7 @@ class Connection:
 
     def __init__(self, host: str, port: int) -> None:
         self.host, self.port = host, port
+        self._auth = "".join(f"{name}: {value}\r\n" for name, value in auth().items())
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
 
@@ -34,7 +42,7 @@ class Connection:
         payload = b"" if body is None else json.dumps(body).encode()
         head = (
             f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n{self._auth}\r\n"
         )
         self._writer.write(head.encode() + payload)
         try:

@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import mlflow
 from harness import free_port, percentile, quorum_stack, save_result, start, wait_http
-from http_load import Pool
+from http_load import Pool, auth
 from mlflow.entities import AssessmentSource, AssessmentSourceType, Expectation
 from mlflow.utils.proto_json_utils import message_to_json
 
@@ -190,7 +190,9 @@ def main() -> None:
         payloads = [mlflow.get_trace(trace_id).to_dict() for trace_id, _ in traces]
         for start_index in range(0, len(payloads), 100):  # under the 2 MiB request limit
             batch = payloads[start_index : start_index + 100]
-            httpx.post(f"{stack.base}/api/v1/traces", json=batch, timeout=60).raise_for_status()
+            httpx.post(
+                f"{stack.base}/api/v1/traces", json=batch, timeout=60, headers=auth()
+            ).raise_for_status()
         results = {
             "mlflow": measure(mlflow_uri, mlflow_port, traces, args.seconds),
             "quorum": measure(stack.base, stack.port, traces, args.seconds),

@@ -16,7 +16,7 @@ import time
 
 import httpx
 from harness import percentile, quorum_stack, register_traces, save_result
-from http_load import Connection, HttpError, Pool
+from http_load import Connection, HttpError, Pool, auth
 from sqlalchemy import text
 
 from workflow.db import make_engine
@@ -134,7 +134,11 @@ def main() -> None:
         base = stack.base
         warm_items = int(args.rate * args.warmup / 3)
         items = warm_items + int(args.rate * args.seconds / 3)
-        httpx.put(f"{base}/api/v1/committees/default", json={"members": ["r1", "r2", "r3"]})
+        for reviewer in ("r1", "r2", "r3"):
+            user = {"username": reviewer, "role": "reviewer"}
+            httpx.post(f"{base}/api/v1/users", json=user, headers=auth()).raise_for_status()
+        committee = {"members": ["r1", "r2", "r3"]}
+        httpx.put(f"{base}/api/v1/committees/default", json=committee, headers=auth())
         register_traces(base, 0, items)
         backlog: list[int] = []
         failures: list[str] = []

@@ -15,11 +15,12 @@ import statistics
 import time
 from collections import defaultdict
 
-from harness import RESULTS, fresh_database, trace_payload
+from harness import RESULTS, bench_token, fresh_database, trace_payload
 
 from api.app import create_app
 from workers.handlers import TaskRunner
-from workflow import assessments, outbox, review, traces
+from workflow import assessments, outbox, review, traces, users
+from workflow.access import trusted
 from workflow.db import make_engine, unit_of_work
 from workflow.entities import AssessmentDraft, Kind, SourceType
 from workflow.settings import Settings
@@ -88,7 +89,7 @@ def run_proposals(engine, items: int, timings: Timings) -> None:
                     session,
                     trace_id=trace_payload(index)["info"]["trace_id"],
                     draft=draft(index, annotator),
-                    actor="bench",
+                    by=trusted("bench"),
                     limits=limits,
                 )
 
@@ -105,7 +106,7 @@ def run_tasks(engine, runner: TaskRunner, timings: Timings) -> None:
                 runner.run(message_id, task, payload)
 
 
-async def run_requests(app, items: int, timings: Timings) -> None:
+async def run_requests(app, items: int, timings: Timings, token: str) -> None:
     """The proposal route through the ASGI app itself: FastAPI's share, without uvicorn's."""
 
     async def call(index: int) -> None:
@@ -129,7 +130,10 @@ async def run_requests(app, items: int, timings: Timings) -> None:
             "raw_path": b"",
             "query_string": b"",
             "root_path": "",
-            "headers": [(b"content-type", b"application/json")],
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"authorization", f"Bearer {token}".encode()),
+            ],
             "client": ("127.0.0.1", 1),
             "server": ("127.0.0.1", 80),
         }
@@ -157,11 +161,14 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     url = fresh_database("quorum_profile")
-    settings = Settings(database_url=url)
+    # The write limit stays on (in memory, as one process has it), high enough never to refuse.
+    settings = Settings(database_url=url, write_rate=1e6, write_burst=10**6)
     engine = make_engine(url)
     with unit_of_work(engine) as session:
         payloads = [trace_payload(i) for i in range(args.items)]
         traces.register_traces(session, payloads=payloads, actor="bench")
+        for reviewer in ("r1", "r2", "r3"):
+            users.create_user(session, username=reviewer, role="reviewer", actor="bench")
         review.set_committee(session, scope="default", members=["r1", "r2", "r3"], actor="bench")
     timings = Timings()
     with profiled("proposal", args.profile):
@@ -169,7 +176,8 @@ def main() -> None:
     with profiled("tasks", args.profile):
         run_tasks(engine, TaskRunner(engine, settings), timings)
     with profiled("request", args.profile):
-        asyncio.run(run_requests(create_app(settings, engine=engine), args.items, timings))
+        app = create_app(settings, engine=engine)
+        asyncio.run(run_requests(app, args.items, timings, bench_token(url)))
     timings.report()
     engine.dispose()
 

@@ -19,7 +19,7 @@ import time
 
 import httpx
 from harness import percentile, quorum_stack, register_traces, save_result, trace_payload
-from http_load import Pool
+from http_load import Pool, auth
 from pipeline_latency import item_latencies
 
 NAMES = [f"field_{index}" for index in range(10)]  # items per trace
@@ -45,7 +45,7 @@ def fill(base: str, proposals_from: int, proposals_to: int) -> None:
         for item in range(items_from, items_to)
         for annotator in range(2)
     ]
-    with httpx.Client(base_url=base, timeout=600) as client:
+    with httpx.Client(base_url=base, timeout=600, headers=auth()) as client:
         for offset in range(0, len(entries), BATCH):
             response = client.post(
                 "/api/v1/imports/expectations", json=entries[offset : offset + BATCH]
