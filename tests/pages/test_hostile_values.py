@@ -1,0 +1,61 @@
+"""Hostile values typed by users stay inert text on every page: assessments on a trace, token
+names, the audit log (a hostile user name at sign-in), the sign-in page's own fields."""
+
+import httpx
+
+from tests.pages.conftest import BrowserPage, open_page, sign_in
+from tests.pages.test_security_headers import HOSTILE, assert_inert, register_hostile
+
+
+def log_hostile_assessments(live, trace_id: str) -> None:
+    """As an importer: names, values, rationales and source ids made of markup."""
+    route = f"{live.url}/api/3.0/mlflow/traces/{trace_id}/assessments"
+    headers = {"Authorization": f"Bearer {live.token}"}
+    for index, value in enumerate(HOSTILE):
+        body = {
+            "assessment": {
+                "assessment_name": f"name {value}",
+                "source": {"source_type": "HUMAN", "source_id": f"expert{index}{value}"},
+                "expectation": {"value": {"answer": value, "list": [value]}},
+                "rationale": value,
+                "metadata": {"note": value},
+            }
+        }
+        response = httpx.post(route, json=body, headers=headers)
+        assert response.status_code == 200, response.text
+
+
+def test_every_page_shows_hostile_values_as_text_and_runs_nothing(live, browser_page: BrowserPage):
+    trace_id = register_hostile(live)
+    log_hostile_assessments(live, trace_id)
+    page = browser_page.page
+
+    # The sign-in page echoes nothing typed, and a hostile user name lands in the audit log.
+    page.goto(live.url + "/login?next=" + HOSTILE[3])
+    assert_inert(page)
+    page.fill("#username", HOSTILE[0])
+    page.fill("#password", HOSTILE[1])
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    assert_inert(page)
+    assert browser_page.console_errors == [
+        "Failed to load resource: the server responded with a status of 401 (Unauthorized)"
+    ]  # the refused sign-in itself; nothing else may reach the console from here on
+    browser_page.console_errors.clear()
+
+    sign_in(browser_page, live, "viewer")
+    page.goto(live.url + "/tokens")
+    for value in HOSTILE:
+        page.fill("#name", value[:120])
+        with page.expect_navigation():
+            page.click("text=Create token")
+        assert_inert(page)
+
+    for path in ["/", f"/traces/{trace_id}", "/tokens", "/admin/audit"]:
+        open_page(browser_page, live, path)
+        assert_inert(page)
+        text = page.locator("main").inner_text()
+        if path != "/":
+            assert HOSTILE[0] in text, path  # shown, as text
+    assert browser_page.violations() == []
+    assert browser_page.console_errors == []
