@@ -3,12 +3,12 @@
 from dataclasses import dataclass
 
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from workflow import audit
 from workflow.access import UserRole
-from workflow.errors import AlreadyExists, InvalidInput, NotFound
+from workflow.db import add_unique
+from workflow.errors import InvalidInput, NotFound
 from workflow.models import Campaign, Membership, User
 
 # A campaign role is a user's part in that campaign; admins need no membership.
@@ -34,11 +34,7 @@ def create_campaign(session: Session, *, name: str, overlap: int, actor: str) ->
     if not 1 <= len(name.strip()) <= 256:
         raise InvalidInput("a campaign's name has 1 to 256 characters")
     campaign = Campaign(name=name.strip(), overlap=overlap)
-    try:
-        with session.begin_nested():
-            session.add(campaign)
-    except IntegrityError:
-        raise AlreadyExists(f"campaign {name!r} already exists") from None
+    add_unique(session, campaign, f"campaign {name!r} already exists")
     audit.record(
         session,
         actor=actor,

@@ -10,8 +10,10 @@ from sqlalchemy import JSON, Engine, Table, event, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlmodel import Session, create_engine
+
+from workflow.errors import AlreadyExists
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -106,6 +108,16 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
 
 
 @contextmanager
+def add_unique(session: Session, row: Any, taken: str) -> None:
+    """Add and flush `row`; AlreadyExists(`taken`) if a unique key holds it already, with the
+    rest of the transaction left as it was (a savepoint takes the failure)."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        raise AlreadyExists(taken) from None
+
+
 def unit_of_work(
     engine: Engine, *, after_commit: Callable[[], None] | None = None
 ) -> Iterator[Session]:

@@ -4,11 +4,11 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from workflow import audit
 from workflow.access import Actor, UserRole, actor_for
+from workflow.db import add_unique
 from workflow.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 from workflow.models import User, WebSession
 from workflow.models.base import utcnow
@@ -89,11 +89,7 @@ def create_user(
         can_import=can_import,
         password_hash=hash_password(check_password(password)) if password else None,
     )
-    try:
-        with session.begin_nested():
-            session.add(user)
-    except IntegrityError:
-        raise AlreadyExists(f"user {username!r} already exists") from None
+    add_unique(session, user, f"user {username!r} already exists")
     audit.record(
         session,
         actor=actor,
