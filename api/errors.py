@@ -10,6 +10,8 @@ from sqlalchemy.exc import DataError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
+from api import pages
+from api.security_headers import HEADERS
 from workflow import audit
 from workflow.db import unit_of_work
 from workflow.errors import (
@@ -75,6 +77,17 @@ def _record_denial(request: Request, exc: QuorumError) -> None:
         )
 
 
+def _wants_page(request: Request) -> bool:
+    """A browser asking for a page (not the JSON API) gets its refusals as a page too."""
+    api = request.url.path.startswith(("/api/", "/ajax-api/", "/health", "/openapi.json"))
+    return not api and "text/html" in request.headers.get("accept", "")
+
+
+def _failed_sign_in_wait(request: Request) -> float | None:
+    client = request.client.host if request.client else "unknown"
+    return request.app.state.login_limiter.hit(f"auth:client:{client}")
+
+
 def _headers(exc: QuorumError) -> dict[str, str] | None:
     if isinstance(exc, Unauthenticated):
         return {"WWW-Authenticate": 'Bearer realm="quorum"'}
@@ -90,10 +103,20 @@ def install(app: FastAPI) -> None:
     async def domain_error(request: Request, exc: QuorumError) -> JSONResponse:
         # A wrong, expired or revoked credential and every refusal of a known caller are
         # audited; a request with no credential at all is not (crawlers would flood the log).
+        # Wrong credentials share the sign-in throttle per client, so a flood of them is
+        # answered 429 without writing to the log.
         presented = request.headers.get("authorization") or hasattr(request.state, "actor")
+        if isinstance(exc, Unauthenticated) and presented:
+            wait = await run_in_threadpool(_failed_sign_in_wait, request)
+            if wait is not None:
+                exc = RateLimited("too many failed authentications", retry_after=wait)
         if isinstance(exc, Forbidden) or (isinstance(exc, Unauthenticated) and presented):
             await run_in_threadpool(_record_denial, request, exc)
-        response = error_response(STATUS.get(type(exc), 400), exc.code, str(exc))
+        status = STATUS.get(type(exc), 400)
+        if _wants_page(request):
+            response = pages.error_page(request, status, str(exc))
+        else:
+            response = error_response(status, exc.code, str(exc))
         response.headers.update(_headers(exc) or {})
         return response
 
@@ -120,4 +143,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
-        return error_response(500, "INTERNAL_ERROR", "internal error; see the server log")
+        response = error_response(500, "INTERNAL_ERROR", "internal error; see the server log")
+        # Starlette sends this answer from outside every middleware, SecurityHeaders included.
+        response.headers.update(HEADERS)
+        return response

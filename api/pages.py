@@ -30,6 +30,15 @@ def _render(
     return TEMPLATES.TemplateResponse(request, name, {"page": page, **context}, status_code=status)
 
 
+TITLES = {403: "Not allowed", 404: "Not found", 409: "Conflict", 429: "Slow down"}
+
+
+def error_page(request: Request, status: int, message: str) -> Any:
+    """A refusal shown to a browser: the reason, as text, in the site's frame."""
+    title = TITLES.get(status, "Something is wrong with the request")
+    return _render(request, "error.html", None, status=status, title=title, message=message)
+
+
 def _login_form(request: Request, target: str, *, error: str | None = None, status: int = 200):
     nonce, csrf = page_auth.login_nonce(request)
     response = _render(

@@ -26,7 +26,7 @@ HEADERS = {
     "cross-origin-opener-policy": "same-origin",
     "permissions-policy": "camera=(), microphone=(), geolocation=()",
 }
-# Pages show data behind (soon) a login: no shared or back-button cache may keep a copy.
+# Pages show data behind a sign-in: no shared or back-button cache may keep a copy.
 HTML_HEADERS = {"cache-control": "no-store"}
 
 

@@ -107,7 +107,6 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
             copy.write_row([Jsonb(row[c]) if c in json_columns else row[c] for c in columns])
 
 
-@contextmanager
 def add_unique(session: Session, row: Any, taken: str) -> None:
     """Add and flush `row`; AlreadyExists(`taken`) if a unique key holds it already, with the
     rest of the transaction left as it was (a savepoint takes the failure)."""
@@ -118,6 +117,7 @@ def add_unique(session: Session, row: Any, taken: str) -> None:
         raise AlreadyExists(taken) from None
 
 
+@contextmanager
 def unit_of_work(
     engine: Engine, *, after_commit: Callable[[], None] | None = None
 ) -> Iterator[Session]:

@@ -109,11 +109,12 @@ def assert_nowhere_in(engine: Engine, secrets: list[str]) -> None:
 
 def write_limited(engine: Engine, **settings) -> None:
     """An annotator on a server allowing 2 writes at once, then one a minute: the third is 429."""
-    name = f"ann-{uuid.uuid4().hex[:8]}"  # a bucket of its own, in Redis too
+    suffix = uuid.uuid4().hex[:8]  # buckets of their own: Redis keeps them between tests
+    name = f"ann-{suffix}"
     token = token_for(engine, name, "annotator")
     with LiveServer(engine, write_rate=1 / 60, write_burst=2, **settings) as server:
         trace = trace_json()
-        admin = bearer(token_for(engine, "tester", can_import=True))
+        admin = bearer(token_for(engine, f"admin-{suffix}", can_import=True))
         httpx.post(f"{server.url}/api/v1/traces", json=trace, headers=admin).raise_for_status()
         route = f"{server.url}/api/3.0/mlflow/traces/{trace['info']['trace_id']}/assessments"
         body = {
@@ -144,3 +145,17 @@ def test_writes_are_rate_limited_across_processes_through_redis(committed):
     except redis.RedisError as exc:
         unavailable("Redis", str(exc))
     write_limited(committed, rate_limit_url="redis://127.0.0.1:6379/0")
+
+
+def test_a_flood_of_wrong_tokens_is_throttled_and_not_written_down(committed):
+    with LiveServer(committed, login_rate=1 / 60, login_burst=3) as server:
+        wrong = bearer("qrm_wrong")
+        statuses = [httpx.get(f"{server.url}/api/v1/me", headers=wrong) for _ in range(5)]
+        assert [r.status_code for r in statuses] == [401, 401, 401, 429, 429]
+        assert statuses[-1].json()["error_code"] == "RESOURCE_EXHAUSTED"
+        admin = bearer(token_for(committed, "tester", can_import=True))
+        log = httpx.get(
+            f"{server.url}/api/v1/audit", params={"action": "access.denied"}, headers=admin
+        )
+        assert len(log.json()["entries"]) == 3
+        server.drain()

@@ -220,3 +220,23 @@ def test_the_policy_refuses_markup_that_got_past_the_escaping(live, browser_page
     assert directives == ["script-src-attr"] * 2 + ["script-src-elem"] * 2
     refused = [line for line in browser_page.console_errors if "Content Security Policy" in line]
     assert refused, browser_page.console_errors
+
+
+def test_a_server_error_carries_the_headers_too():
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from workflow.settings import Settings
+
+    app = create_app(Settings(database_url="sqlite://"))
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("boom")
+
+    # No lifespan (no `with`): the route needs no database, and this one has no tables.
+    response = TestClient(app, raise_server_exceptions=False).get("/boom")
+    assert response.status_code == 500
+    assert response.json()["error_code"] == "INTERNAL_ERROR"
+    for name, value in EXPECTED.items():
+        assert response.headers.get_list(name) == [value], name

@@ -120,3 +120,15 @@ def test_a_token_made_on_the_tokens_page_is_shown_once_and_works(live, browser_p
     again = httpx.get(f"{live.url}/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
     assert again.status_code == 401
     assert not browser_page.violations() and not browser_page.console_errors
+
+
+def test_a_refused_page_is_a_page(live, browser_page: BrowserPage):
+    ensure_user(live.engine, "ann", "annotator", password=PASSWORD)
+    sign_in(browser_page, live, "ann")
+    response = browser_page.page.goto(live.url + "/admin/audit")
+    assert response is not None and response.status == 403
+    assert browser_page.page.inner_text("h1") == "Not allowed"
+    assert "admin" in browser_page.page.inner_text("[role=alert]")
+    missing = browser_page.page.goto(live.url + "/traces/tr-0000")
+    assert missing is not None and missing.status == 404
+    assert browser_page.page.inner_text("h1") == "Not found"
