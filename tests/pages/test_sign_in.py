@@ -132,3 +132,11 @@ def test_a_refused_page_is_a_page(live, browser_page: BrowserPage):
     missing = browser_page.page.goto(live.url + "/traces/tr-0000")
     assert missing is not None and missing.status == 404
     assert browser_page.page.inner_text("h1") == "Not found"
+
+
+def test_secure_cookies_still_sign_in_a_browser_on_loopback(committed, browser_page):
+    """`quorum serve` keeps the default (Secure) on http://127.0.0.1: Chromium takes it there."""
+    with LiveServer(committed, secure_cookies=True) as server:
+        sign_in(browser_page, server, "viewer")
+        assert browser_page.page.inner_text("h1") == "Overview"
+        server.drain()
