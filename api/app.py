@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from api import (
+    admin_pages,
     campaign_routes,
     errors,
     health,
@@ -119,5 +120,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.add_api_route("/openapi.json", _openapi, methods=["GET"], include_in_schema=False)
     app.include_router(health.router)
     app.include_router(pages.router)
+    app.include_router(admin_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

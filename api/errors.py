@@ -5,7 +5,7 @@ import math
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -84,6 +84,7 @@ def _wants_page(request: Request) -> bool:
 
 
 def _failed_sign_in_wait(request: Request) -> float | None:
+    """Seconds this client must wait after one more failed authentication; None: no wait."""
     client = request.client.host if request.client else "unknown"
     return request.app.state.login_limiter.hit(f"auth:client:{client}")
 
@@ -100,7 +101,7 @@ def install(app: FastAPI) -> None:
     """Register the handlers that turn every refusal into a 4xx with a machine-readable code."""
 
     @app.exception_handler(QuorumError)
-    async def domain_error(request: Request, exc: QuorumError) -> JSONResponse:
+    async def domain_error(request: Request, exc: QuorumError) -> Response:
         # A wrong, expired or revoked credential and every refusal of a known caller are
         # audited; a request with no credential at all is not (crawlers would flood the log).
         # Wrong credentials share the sign-in throttle per client, so a flood of them is

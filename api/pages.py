@@ -1,21 +1,20 @@
 """Server-rendered pages (Jinja2, autoescaped): sign-in, the overview, a trace, one's API
-tokens, and the audit log for admins."""
+tokens; the admin pages are in `api.admin_pages`."""
 
 import math
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from api import page_auth
-from api.deps import Before, RowId, SessionDep, SettingsDep
+from api.deps import RowId, SessionDep
 from api.page_auth import FormPage, Page, PageSession
-from workflow import assessments, audit, overview, tokens, traces, web_sessions
-from workflow.access import Permission
-from workflow.errors import Forbidden, InvalidInput
+from workflow import assessments, overview, tokens, traces, web_sessions
+from workflow.errors import InvalidInput
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 
@@ -24,9 +23,10 @@ router = APIRouter(include_in_schema=False)
 FormText = Annotated[str, Form(max_length=1024)]
 
 
-def _render(
+def render(
     request: Request, name: str, page: PageSession | None, *, status: int = 200, **context: Any
 ) -> Any:
+    """A page from `name`, for the signed-in `page` (None: nobody signed in)."""
     return TEMPLATES.TemplateResponse(request, name, {"page": page, **context}, status_code=status)
 
 
@@ -36,12 +36,12 @@ TITLES = {403: "Not allowed", 404: "Not found", 409: "Conflict", 429: "Slow down
 def error_page(request: Request, status: int, message: str) -> Any:
     """A refusal shown to a browser: the reason, as text, in the site's frame."""
     title = TITLES.get(status, "Something is wrong with the request")
-    return _render(request, "error.html", None, status=status, title=title, message=message)
+    return render(request, "error.html", None, status=status, title=title, message=message)
 
 
 def _login_form(request: Request, target: str, *, error: str | None = None, status: int = 200):
     nonce, csrf = page_auth.login_nonce(request)
-    response = _render(
+    response = render(
         request, "login.html", None, status=status, target=target, csrf=csrf, error=error
     )
     page_auth.set_login_nonce(request, response, nonce)
@@ -96,13 +96,13 @@ def logout(session: SessionDep, page: FormPage) -> Any:
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, session: SessionDep, page: Page) -> Any:
     """Counts by item state and the most recent traces."""
-    return _render(request, "index.html", page, summary=overview.summary(session))
+    return render(request, "index.html", page, summary=overview.summary(session))
 
 
 @router.get("/traces/{trace_id}", response_class=HTMLResponse)
 def trace_page(request: Request, trace_id: str, session: SessionDep, page: Page) -> Any:
     """One trace: its spans and the assessments this user may see, canonical ones marked."""
-    return _render(
+    return render(
         request,
         "trace.html",
         page,
@@ -114,7 +114,7 @@ def trace_page(request: Request, trace_id: str, session: SessionDep, page: Page)
 def _tokens_page(request: Request, session: SessionDep, page: PageSession, **context: Any):
     listed = tokens.list_tokens(session, username=page.actor.name)
     permissions = sorted(page.actor.permissions)
-    return _render(request, "tokens.html", page, tokens=listed, permissions=permissions, **context)
+    return render(request, "tokens.html", page, tokens=listed, permissions=permissions, **context)
 
 
 @router.get("/tokens", response_class=HTMLResponse)
@@ -147,23 +147,3 @@ def revoke_token(token_id: RowId, session: SessionDep, page: FormPage) -> Any:
     """Revoke one of one's tokens."""
     tokens.revoke(session, token_id=token_id, by=page.actor)
     return RedirectResponse("/tokens", status_code=303)
-
-
-@router.get("/admin/audit", response_class=HTMLResponse)
-def audit_page(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    page: Page,
-    actor: Annotated[str | None, Query(max_length=256)] = None,
-    action: Annotated[str | None, Query(max_length=64)] = None,
-    before: Before = None,
-) -> Any:
-    """The audit log, newest first, for admins."""
-    if not page.is_admin:
-        raise Forbidden(f"the audit log needs the '{Permission.ADMIN}' permission")
-    actor, action = actor or None, action or None  # the filter form sends empty fields
-    entries = audit.entries(
-        session, limit=min(100, settings.max_page_size), before=before, actor=actor, action=action
-    )
-    return _render(request, "audit.html", page, entries=entries, actor=actor, action=action)

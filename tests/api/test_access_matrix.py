@@ -305,6 +305,21 @@ def rows() -> list[Row]:
             page=True,
         ),
         Row("GET", "/admin/audit", admin, lambda w, r: ("/admin/audit", {}), page=True),
+        Row("GET", "/admin/users", admin, lambda w, r: ("/admin/users", {}), page=True),
+        Row(
+            "POST",
+            "/admin/users",
+            admin,
+            lambda w, r: ("/admin/users", {"data": {"username": w.fresh("page"), "role": "lead"}}),
+            page=True,
+        ),
+        Row(
+            "POST",
+            "/admin/users/{username}",
+            admin,
+            lambda w, r: ("/admin/users/ann", {"data": {"role": "annotator"}}),
+            page=True,
+        ),
         # Signing in and out are checked on their own (tests/pages); here only that signing out
         # needs a session. It runs last: it ends the role's session.
         Row("POST", "/logout", readers, lambda w, r: ("/logout", {"data": {}}), page=True),

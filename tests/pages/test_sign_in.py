@@ -140,3 +140,36 @@ def test_secure_cookies_still_sign_in_a_browser_on_loopback(committed, browser_p
         sign_in(browser_page, server, "viewer")
         assert browser_page.page.inner_text("h1") == "Overview"
         server.drain()
+
+
+def test_an_admin_manages_users_on_the_users_page(live, browser_page: BrowserPage):
+    sign_in(browser_page, live, "boss")
+    page = browser_page.page
+    page.goto(live.url + "/admin/users")
+    page.fill("#username", "expert@x.com")
+    page.select_option("#role", "annotator")
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation():
+        page.click("text=Add user")
+    row = page.locator("tr", has_text="expert@x.com")
+    row.locator("select[name=role]").select_option("reviewer")
+    row.locator("input[name=can_import]").check()
+    with page.expect_navigation():
+        row.locator("text=Save").click()
+    listed = httpx.get(
+        f"{live.url}/api/v1/users", headers={"Authorization": f"Bearer {live.token}"}
+    )
+    expert = next(u for u in listed.json()["users"] if u["username"] == "expert@x.com")
+    assert (expert["role"], expert["can_import"], expert["has_password"]) == (
+        "reviewer",
+        True,
+        True,
+    )
+    # A refusal (the name is taken) is shown as a page, and nothing changes.
+    page.goto(live.url + "/admin/users")
+    page.fill("#username", "expert@x.com")
+    with page.expect_navigation():
+        page.click("text=Add user")
+    assert page.inner_text("h1") == "Conflict"
+    assert "already exists" in page.inner_text("[role=alert]")
+    assert not browser_page.violations()
