@@ -10,7 +10,6 @@ from api.auth import Admin, Anyone
 from api.deps import Before, RowId, SessionDep, SettingsDep
 from workflow import audit, tokens, users
 from workflow.access import Permission, UserRole
-from workflow.models.base import as_utc
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
 
@@ -151,7 +150,7 @@ def audit_log(
         "entries": [
             {
                 "id": row.id,
-                "at": as_utc(row.at).isoformat(),
+                "at": row.at.isoformat(),
                 "actor": row.actor,
                 "action": row.action,
                 "subject_type": row.subject_type,

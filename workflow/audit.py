@@ -1,11 +1,14 @@
 """Writes to the append-only audit log, inside the caller's transaction."""
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from workflow.models import AuditEntry
+from workflow.models.base import as_utc
 
 # A Core insert: entries are never read back by the transaction that writes them, so they
 # need no ORM object, and the hot paths (every proposal, every transition) save its cost.
@@ -57,6 +60,19 @@ def assessment_changed(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class AuditView:
+    """One audit entry as the API and the audit page show it."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    subject_type: str
+    subject_id: str
+    details: dict[str, Any]
+
+
 def entries(
     session: Session,
     *,
@@ -64,7 +80,7 @@ def entries(
     before: int | None = None,
     actor: str | None = None,
     action: str | None = None,
-) -> list[AuditEntry]:
+) -> list[AuditView]:
     """The newest entries first, a page at a time (`before` is the last id of the page before)."""
     statement = select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit)
     if before is not None:
@@ -73,4 +89,15 @@ def entries(
         statement = statement.where(AuditEntry.actor == actor)
     if action is not None:
         statement = statement.where(AuditEntry.action == action)
-    return list(session.exec(statement).all())
+    return [
+        AuditView(
+            id=row.id or 0,
+            at=as_utc(row.at),
+            actor=row.actor,
+            action=row.action,
+            subject_type=row.subject_type,
+            subject_id=row.subject_id,
+            details=row.details,
+        )
+        for row in session.exec(statement)
+    ]
