@@ -10,7 +10,7 @@ from sqlalchemy.exc import DataError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from api import pages
+from api import page_auth, pages
 from api.security_headers import HEADERS
 from workflow import audit
 from workflow.db import unit_of_work
@@ -83,12 +83,6 @@ def _wants_page(request: Request) -> bool:
     return not api and "text/html" in request.headers.get("accept", "")
 
 
-def _failed_sign_in_wait(request: Request) -> float | None:
-    """Seconds this client must wait after one more failed authentication; None: no wait."""
-    client = request.client.host if request.client else "unknown"
-    return request.app.state.login_limiter.hit(f"auth:client:{client}")
-
-
 def _headers(exc: QuorumError) -> dict[str, str] | None:
     if isinstance(exc, Unauthenticated):
         return {"WWW-Authenticate": 'Bearer realm="quorum"'}
@@ -108,7 +102,7 @@ def install(app: FastAPI) -> None:
         # answered 429 without writing to the log.
         presented = request.headers.get("authorization") or hasattr(request.state, "actor")
         if isinstance(exc, Unauthenticated) and presented:
-            wait = await run_in_threadpool(_failed_sign_in_wait, request)
+            wait = await run_in_threadpool(page_auth.login_wait, request)
             if wait is not None:
                 exc = RateLimited("too many failed authentications", retry_after=wait)
         if isinstance(exc, Forbidden) or (isinstance(exc, Unauthenticated) and presented):

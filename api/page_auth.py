@@ -70,11 +70,13 @@ Page = Annotated[PageSession, Depends(page_session)]
 FormPage = Annotated[PageSession, Depends(form_session)]
 
 
-def login_wait(request: Request, username: str) -> float | None:
-    """Seconds before this user name, or this client, may try a password again; None: now."""
+def login_wait(request: Request, username: str | None = None) -> float | None:
+    """Seconds before this client (and this user name, if given) may try a credential again;
+    None: now. Passwords and API tokens draw on one budget per client."""
     limiter = request.app.state.login_limiter
     client = request.client.host if request.client else "unknown"
-    waits = [limiter.hit(f"login:user:{username}"), limiter.hit(f"login:client:{client}")]
+    keys = [f"login:client:{client}"] + ([f"login:user:{username}"] if username else [])
+    waits = [limiter.hit(key) for key in keys]
     return max((wait for wait in waits if wait is not None), default=None)
 
 
