@@ -63,9 +63,14 @@ def _role(role: str) -> UserRole:
         raise InvalidInput(f"role must be one of {', '.join(UserRole)}") from None
 
 
+def named(session: Session, username: str) -> User | None:
+    """The user called `username`, if any."""
+    return session.exec(select(User).where(User.username == username)).first()
+
+
 def find(session: Session, username: str) -> User:
     """The user called `username`, or NotFound."""
-    user = session.exec(select(User).where(User.username == username)).first()
+    user = named(session, username)
     if user is None:
         raise NotFound(f"no user {username!r}")
     return user

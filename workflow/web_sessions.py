@@ -31,7 +31,7 @@ def login(
     the browser held before is revoked, so a planted cookie never becomes a signed-in one."""
     if replacing:
         logout(session, secret=replacing)
-    user = session.exec(select(User).where(User.username == username)).first()
+    user = users.named(session, username)
     if user is None or user.disabled or not verify_password(password, user.password_hash):
         audit.record(
             session,
