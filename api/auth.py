@@ -36,8 +36,9 @@ def credential(request: Request) -> tuple[str, str | None]:
     )
 
 
-def _admit(request: Request, session: Session) -> Actor:
-    """Authenticate, then count the write against the caller's rate (runs in the thread pool)."""
+def admit(request: Request, session: Session, needed: tuple[Permission, ...]) -> Actor:
+    """Authenticate, count a write against the caller's rate, then refuse the caller unless
+    they hold one of `needed` (none: any caller). Does I/O: call it from a worker thread."""
     secret, username = credential(request)
     actor = tokens.authenticate(session, secret=secret, username=username)
     request.state.actor = actor
@@ -45,6 +46,8 @@ def _admit(request: Request, session: Session) -> Actor:
         wait = request.app.state.limiter.hit(actor.name)
         if wait is not None:
             raise RateLimited(f"too many writes by {actor.name}", retry_after=wait)
+    if needed and actor.permissions.isdisjoint(needed):
+        raise Forbidden(f"this needs the {' or '.join(needed)} permission")
     return actor
 
 
@@ -52,16 +55,14 @@ def requires(*needed: Permission) -> Any:
     """A dependency giving the calling actor, refused unless they hold one of `needed`."""
 
     async def dependency(request: Request, session: SessionDep) -> Actor:
-        actor = await run_in_threadpool(_admit, request, session)
-        if needed and actor.permissions.isdisjoint(needed):
-            raise Forbidden(f"this needs the {' or '.join(needed)} permission")
-        return actor
+        return await run_in_threadpool(admit, request, session, needed)
 
     return Depends(dependency)
 
 
+WRITE = (Permission.ANNOTATE, Permission.IMPORT)
 Reader = Annotated[Actor, requires(Permission.READ)]
-Writer = Annotated[Actor, requires(Permission.ANNOTATE, Permission.IMPORT)]
+Writer = Annotated[Actor, requires(*WRITE)]
 Reviewer = Annotated[Actor, requires(Permission.REVIEW)]
 Manager = Annotated[Actor, requires(Permission.MANAGE)]
 Importer = Annotated[Actor, requires(Permission.IMPORT)]

@@ -2,39 +2,40 @@
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from sqlmodel import Session
 
-from api.auth import Reader, Writer
-from api.deps import LimitsDep, SessionDep, SettingsDep
+from api.auth import WRITE, Reader
+from api.boundary import in_one_hop
+from api.deps import SessionDep
 from api.mlflow import wire
 from api.mlflow.schemas import CreateAssessmentIn, UpdateAssessmentIn
 from api.mlflow.traces_wire import trace_info_json, trace_json
 from workflow import assessments, traces
+from workflow.access import Actor
 
 router = APIRouter(tags=["mlflow"])
 
 
 @router.post("/traces/{trace_id}/assessments")
-def create_assessment(
-    trace_id: str,
-    body: CreateAssessmentIn,
-    session: SessionDep,
-    limits: LimitsDep,
-    settings: SettingsDep,
-    by: Writer,
+async def create_assessment(
+    trace_id: str, body: CreateAssessmentIn, request: Request
 ) -> dict[str, Any]:
     """`CreateAssessment`: a HUMAN expectation becomes (or edits) its annotator's proposal.
     The source must be the caller, unless the caller holds the import permission."""
-    draft = wire.to_draft(body.assessment, trace_id=trace_id)
-    view = assessments.log_assessment(
-        session,
-        trace_id=trace_id,
-        draft=draft,
-        by=by,
-        limits=limits,
-        default_overlap=settings.default_overlap,
-    )
-    return {"assessment": wire.assessment_json(view)}
+
+    def work(session: Session, by: Actor) -> dict[str, Any]:
+        view = assessments.log_assessment(
+            session,
+            trace_id=trace_id,
+            draft=wire.to_draft(body.assessment, trace_id=trace_id),
+            by=by,
+            limits=request.app.state.limits,
+            default_overlap=request.app.state.settings.default_overlap,
+        )
+        return {"assessment": wire.assessment_json(view)}
+
+    return await in_one_hop(request, WRITE, work)
 
 
 @router.get("/traces/{trace_id}/assessments/{assessment_id}")
@@ -49,41 +50,41 @@ def get_assessment(
 
 
 @router.patch("/traces/{trace_id}/assessments/{assessment_id}")
-def update_assessment(
-    trace_id: str,
-    assessment_id: str,
-    body: UpdateAssessmentIn,
-    session: SessionDep,
-    limits: LimitsDep,
-    settings: SettingsDep,
-    by: Writer,
+async def update_assessment(
+    trace_id: str, assessment_id: str, body: UpdateAssessmentIn, request: Request
 ) -> dict[str, Any]:
     """`UpdateAssessment` with its update mask; a proposal's new value is a new revision."""
-    view = assessments.update_assessment(
-        session,
-        trace_id=trace_id,
-        assessment_id=assessment_id,
-        changes=wire.to_changes(body),
-        by=by,
-        limits=limits,
-        default_overlap=settings.default_overlap,
-    )
-    return {"assessment": wire.assessment_json(view)}
+
+    def work(session: Session, by: Actor) -> dict[str, Any]:
+        view = assessments.update_assessment(
+            session,
+            trace_id=trace_id,
+            assessment_id=assessment_id,
+            changes=wire.to_changes(body),
+            by=by,
+            limits=request.app.state.limits,
+            default_overlap=request.app.state.settings.default_overlap,
+        )
+        return {"assessment": wire.assessment_json(view)}
+
+    return await in_one_hop(request, WRITE, work)
 
 
 @router.delete("/traces/{trace_id}/assessments/{assessment_id}")
-def delete_assessment(
-    trace_id: str, assessment_id: str, session: SessionDep, settings: SettingsDep, by: Writer
-) -> dict[str, Any]:
+async def delete_assessment(trace_id: str, assessment_id: str, request: Request) -> dict[str, Any]:
     """`DeleteAssessment`: a deleted proposal stops counting; its history stays."""
-    assessments.delete_assessment(
-        session,
-        trace_id=trace_id,
-        assessment_id=assessment_id,
-        by=by,
-        default_overlap=settings.default_overlap,
-    )
-    return {}
+
+    def work(session: Session, by: Actor) -> dict[str, Any]:
+        assessments.delete_assessment(
+            session,
+            trace_id=trace_id,
+            assessment_id=assessment_id,
+            by=by,
+            default_overlap=request.app.state.settings.default_overlap,
+        )
+        return {}
+
+    return await in_one_hop(request, WRITE, work)
 
 
 @router.get("/traces/get")
