@@ -94,11 +94,21 @@ def run_proposals(engine, items: int, timings: Timings) -> None:
                 )
 
 
+class Collected:
+    """A publisher that keeps what it is given, for the runner to run here."""
+
+    def __init__(self, into: list) -> None:
+        self.into = into
+
+    def publish(self, message_id: int, task: str, payload: dict) -> None:
+        self.into.append((message_id, task, payload))
+
+
 def run_tasks(engine, runner: TaskRunner, timings: Timings) -> None:
     while True:
+        batch: list[tuple] = []
         with unit_of_work(engine) as session:
-            batch = [(m.id, m.task, m.payload) for m in outbox.unpublished(session)]
-            outbox.mark_published(session, [message_id for message_id, *_ in batch])
+            outbox.publish_pending(session, Collected(batch))
         if not batch:
             return
         for message_id, task, payload in batch:

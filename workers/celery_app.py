@@ -9,7 +9,7 @@ from sqlalchemy.exc import OperationalError
 
 from workers.handlers import TaskRunner
 from workflow import outbox
-from workflow.db import make_engine, unit_of_work
+from workflow.db import autocommit, make_engine, unit_of_work
 from workflow.errors import Conflict
 from workflow.reconcile import reconcile
 from workflow.settings import Settings, get_settings
@@ -91,7 +91,7 @@ def runner() -> TaskRunner:
         publisher = CeleryPublisher(celery)
 
         def publish_follow_ups() -> None:
-            with unit_of_work(engine) as session:
+            with autocommit(engine) as session:
                 outbox.publish_pending(session, publisher)
 
         _runner.after_commit = publish_follow_ups

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from workflow import outbox, pipeline, review
-from workflow.db import unit_of_work
+from workflow.db import autocommit, unit_of_work
 from workflow.models import OutboxMessage
 from workflow.settings import Settings
 
@@ -34,7 +34,7 @@ class TaskRunner:
 
     def _admit(self, message_id: int) -> bool:
         """Count this delivery in its own transaction; False if the message must not run."""
-        with unit_of_work(self.engine) as session:
+        with autocommit(self.engine) as session:
             return outbox.count_delivery(session, message_id, max_attempts=self.max_attempts)
 
     def run(self, message_id: int, task: str, payload: dict[str, Any]) -> bool:

@@ -5,7 +5,7 @@ import threading
 
 from sqlalchemy import Engine
 
-from workflow.db import unit_of_work
+from workflow.db import autocommit
 from workflow.outbox import Publisher, publish_pending
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ class Relay:
 
     def publish_now(self) -> int:
         """Publish one batch in this thread (used by the loop and by tests)."""
-        with unit_of_work(self._engine) as session:
+        with autocommit(self._engine) as session:
             return publish_pending(session, self._publisher)
 
     def _run(self) -> None:

@@ -1,10 +1,9 @@
 """The outbox: enqueue work in the caller's transaction; hand pending rows to a publisher."""
 
 import logging
-from collections.abc import Sequence
 from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import bindparam, insert
+from sqlalchemy import bindparam, case, insert
 from sqlmodel import Session, col, select, update
 
 from workflow.db import insert_rows
@@ -60,41 +59,45 @@ class Pending(NamedTuple):
 
 
 _COLUMNS = OutboxMessage.__table__.c
+_PENDING = (
+    _COLUMNS.published_at.is_(None),
+    _COLUMNS.completed_at.is_(None),
+    _COLUMNS.available_at <= bindparam("now"),
+    _COLUMNS.dead_at.is_(None),
+)
 _UNPUBLISHED = (
     select(_COLUMNS.id, _COLUMNS.task, _COLUMNS.payload)
-    .where(
-        _COLUMNS.published_at.is_(None),
-        _COLUMNS.completed_at.is_(None),
-        _COLUMNS.available_at <= bindparam("now"),
-        _COLUMNS.dead_at.is_(None),
-    )
+    .where(*_PENDING)
     .order_by(_COLUMNS.id)
     .limit(bindparam("limit"))
-    # Several relays (one per API process) share the table: each takes rows no other holds.
-    .with_for_update(skip_locked=True)
 )
-_MARK_PUBLISHED = (
+# Claimed by marking them published in the statement that picks them: one round trip. Several
+# relays (one per API process) share the table: each takes rows no other holds.
+_CLAIM = (
+    update(OutboxMessage.__table__)
+    .where(
+        _COLUMNS.id.in_(
+            select(_COLUMNS.id)
+            .where(*_PENDING)
+            .order_by(_COLUMNS.id)
+            .limit(bindparam("limit"))
+            .with_for_update(skip_locked=True)
+        )
+    )
+    .values(published_at=bindparam("now"))
+    .returning(_COLUMNS.id, _COLUMNS.task, _COLUMNS.payload)
+)
+_RELEASE = (
     update(OutboxMessage.__table__)
     .where(_COLUMNS.id.in_(bindparam("ids", expanding=True)))
-    .values(published_at=bindparam("now"))
-)
-_PUBLISH_FAILED = (
-    update(OutboxMessage.__table__)
-    .where(_COLUMNS.id == bindparam("message_id"))
-    .values(last_error=bindparam("error"))
+    .values(published_at=None, last_error=bindparam("error"))
 )
 
 
 def unpublished(session: Session, *, limit: int = 500) -> list[Pending]:
-    """Messages not yet handed to the broker, oldest first, locked until commit."""
+    """Messages not yet handed to the broker, oldest first."""
     rows = session.execute(_UNPUBLISHED, {"now": utcnow(), "limit": limit})
     return [Pending(*row) for row in rows]
-
-
-def mark_published(session: Session, message_ids: Sequence[int]) -> None:
-    """Record that these messages reached the broker."""
-    if message_ids:
-        session.execute(_MARK_PUBLISHED, {"ids": list(message_ids), "now": utcnow()})
 
 
 def requeue_unfinished(session: Session) -> int:
@@ -114,28 +117,34 @@ def requeue_unfinished(session: Session) -> int:
 
 _TABLE = OutboxMessage.__table__
 _OPEN = (_TABLE.c.id == bindparam("message_id"), _TABLE.c.completed_at.is_(None))
+_DIES = _TABLE.c.attempts + 1 > bindparam("max_attempts")
+# Counted, and dead-lettered past the limit, in one statement: a delivery's admission is then
+# one round trip where it runs on its own (autocommit).
 _COUNT_DELIVERY = (
     update(_TABLE)
     .where(*_OPEN, _TABLE.c.dead_at.is_(None))
-    .values(attempts=_TABLE.c.attempts + 1)
-    .returning(_TABLE.c.attempts, _TABLE.c.task)
+    .values(
+        attempts=_TABLE.c.attempts + 1,
+        dead_at=case((_DIES, bindparam("now")), else_=None),
+        last_error=case((_DIES, bindparam("error")), else_=_TABLE.c.last_error),
+    )
+    .returning(_TABLE.c.task, _TABLE.c.dead_at)
 )
 _MARK_COMPLETED = update(_TABLE).where(*_OPEN).values(completed_at=bindparam("now"))
-_MARK_DEAD = (
-    update(_TABLE).where(*_OPEN).values(dead_at=bindparam("now"), last_error=bindparam("error"))
-)
 
 
 def count_delivery(session: Session, message_id: int, *, max_attempts: int) -> bool:
     """Count one delivery; False if the message is done, dead, or has now had too many."""
-    row = session.execute(_COUNT_DELIVERY, {"message_id": message_id}).first()
+    error = f"dead-lettered after {max_attempts} deliveries"
+    row = session.execute(
+        _COUNT_DELIVERY,
+        {"message_id": message_id, "max_attempts": max_attempts, "now": utcnow(), "error": error},
+    ).first()
     if row is None:
         return False
-    attempts, task = row
-    if attempts <= max_attempts:
+    task, dead_at = row
+    if dead_at is None:
         return True
-    error = f"dead-lettered after {max_attempts} deliveries"
-    session.execute(_MARK_DEAD, {"message_id": message_id, "now": utcnow(), "error": error})
     log.error("outbox message %s (%s) dead-lettered", message_id, task)
     return False
 
@@ -147,20 +156,20 @@ def mark_completed(session: Session, message_id: int) -> bool:
 
 
 def publish_pending(session: Session, publisher: Publisher, *, limit: int = 500) -> int:
-    """Publish pending messages; each one sent is marked, a failed one waits for the next try."""
-    sent: list[int] = []
-    for message in unpublished(session, limit=limit):
+    """Claim pending messages and publish them in order; the ones a failed publish leaves
+    behind are released, with the error, for the next round. Returns how many were sent."""
+    rows = session.execute(_CLAIM, {"now": utcnow(), "limit": limit})
+    claimed = sorted(Pending(*row) for row in rows)
+    for sent, message in enumerate(claimed):
         try:
             publisher.publish(message.id, message.task, message.payload)
-        except Exception as exc:  # broker down: the row stays pending for the next round
+        except Exception as exc:  # broker down: the rest stay pending for the next round
             # Not counted in `attempts`: those are deliveries, and an outage must not
             # dead-letter work that never reached a worker.
             error = f"publish failed: {exc}"[:1000]
-            session.execute(_PUBLISH_FAILED, {"message_id": message.id, "error": error})
-            break
-        sent.append(message.id)
-    mark_published(session, sent)
-    return len(sent)
+            session.execute(_RELEASE, {"ids": [m.id for m in claimed[sent:]], "error": error})
+            return sent
+    return len(claimed)
 
 
 # Task names: stable strings, so renaming a function never orphans queued messages.
