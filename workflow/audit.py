@@ -19,31 +19,35 @@ def record(
     session: Session, *, actor: str, action: str, subject_type: str, subject_id: str, **details: Any
 ) -> None:
     """Append one audit entry; it commits or rolls back with the change it describes."""
-    session.execute(
-        _INSERT,
-        {
-            "actor": actor,
-            "action": action,
-            "subject_type": subject_type,
-            "subject_id": str(subject_id),
-            "details": details,
-        },
+    record_rows(
+        session,
+        [
+            row(
+                actor=actor,
+                action=action,
+                subject_type=subject_type,
+                subject_id=subject_id,
+                details=details,
+            )
+        ],
     )
 
 
-def record_many(
-    session: Session,
-    *,
-    actor: str,
-    action: str,
-    subject_type: str,
-    subject_id: str,
-    details: list[dict[str, Any]],
-) -> None:
-    """Append one entry per details dict, in order, in one round trip."""
-    base = {"actor": actor, "action": action, "subject_type": subject_type}
-    rows = [{**base, "subject_id": str(subject_id), "details": entry} for entry in details]
-    session.execute(_INSERT, rows)
+def row(*, actor: str, action: str, subject_type: str, subject_id: str, details: Any) -> dict:
+    """One audit entry as `record_rows` takes it."""
+    return {
+        "actor": actor,
+        "action": action,
+        "subject_type": subject_type,
+        "subject_id": str(subject_id),
+        "details": details,
+    }
+
+
+def record_rows(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Append the entries made by `row`, in order, in one round trip."""
+    if rows:
+        session.execute(_INSERT, rows)
 
 
 def assessment_changed(

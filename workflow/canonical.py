@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, tuple_
 from sqlmodel import Session, select
 
 from workflow import audit
@@ -13,7 +13,9 @@ from workflow.models.base import column_values
 AUTO, COMMITTEE = "auto", "committee"
 
 
-_INSERT_DECISION = insert(Decision.__table__).returning(Decision.__table__.c.id)
+_INSERT_DECISION = insert(Decision.__table__).returning(
+    Decision.__table__.c.id, sort_by_parameter_order=True
+)
 _INSERT_ASSESSMENT = insert(Assessment.__table__)
 
 
@@ -41,9 +43,18 @@ def record_decision(
         proposals=proposals,
         voters=voters or [],
     )
-    # A Core insert: a decision is written once and never changed, so it needs no ORM tracking.
-    decision.id = session.execute(_INSERT_DECISION, column_values(decision)).scalar_one()
+    record_all(session, [decision])
     return decision
+
+
+def record_all(session: Session, decisions: list[Decision]) -> None:
+    """Write the decisions, numbering them, in one round trip (a Core insert: a decision is
+    written once and never changed, so it needs no ORM tracking)."""
+    if decisions:
+        rows = [column_values(decision) for decision in decisions]
+        ids = session.execute(_INSERT_DECISION, rows).scalars().all()
+        for decision, decision_id in zip(decisions, ids, strict=True):
+            decision.id = decision_id
 
 
 def valid_canonical() -> tuple:
@@ -52,34 +63,60 @@ def valid_canonical() -> tuple:
     return (columns.role == Role.CANONICAL.value, columns.valid, columns.deleted_at.is_(None))
 
 
-def current_canonical(
-    session: Session, *, trace_id: str, span_id: str, name: str
-) -> Assessment | None:
-    """The valid canonical expectation for (trace, span, name), locked, if there is one."""
-    statement = (
-        select(Assessment)
-        .where(
-            Assessment.trace_id == trace_id,
-            Assessment.span_id == span_id,
-            Assessment.name == name,
-            *valid_canonical(),
-        )
-        .with_for_update()
-    )
-    return session.exec(statement).first()
-
-
 def promote(session: Session, *, item: Item, decision: Decision, actor: str) -> Assessment:
-    """Make the decision's value the canonical expectation; the previous one is kept, not valid."""
-    previous = current_canonical(
-        session, trace_id=item.trace_id, span_id=item.span_id, name=item.name
+    """Make the decision's value the canonical expectation (see `promote_all`)."""
+    return promote_all(session, [(item, decision)], actor=actor)[0]
+
+
+def promote_all(
+    session: Session, promotions: list[tuple[Item, Decision]], *, actor: str
+) -> list[Assessment]:
+    """Make each decision's value the canonical expectation of its item; a previous one is
+    kept, not valid, and the new one overrides it. Statements do not grow with the items."""
+    if not promotions:
+        return []
+    keys = [(item.trace_id, item.span_id, item.name) for item, _ in promotions]
+    previous = {
+        (row.trace_id, row.span_id, row.name): row
+        for row in session.exec(
+            select(Assessment)
+            .where(tuple_(Assessment.trace_id, Assessment.span_id, Assessment.name).in_(keys))
+            .where(*valid_canonical())
+            .with_for_update()
+        )
+    }
+    for row in previous.values():
+        row.valid = False
+        session.add(row)
+    # Flushed before the insert: the partial unique index allows one valid canonical at a time.
+    session.flush()
+    canonicals = [
+        _canonical(item, decision, previous.get(key))
+        for (item, decision), key in zip(promotions, keys, strict=True)
+    ]
+    session.execute(_INSERT_ASSESSMENT, [column_values(row) for row in canonicals])
+    audit.record_rows(
+        session,
+        [
+            audit.row(
+                actor=actor,
+                action="canonical.promote",
+                subject_type="assessment",
+                subject_id=row.assessment_id,
+                details={
+                    "item_id": item.id,
+                    "decision_id": decision.id,
+                    "overrides": row.overrides,
+                },
+            )
+            for (item, decision), row in zip(promotions, canonicals, strict=True)
+        ],
     )
-    if previous is not None:
-        previous.valid = False
-        session.add(previous)
-        # Flushed before the insert: the partial unique index allows one valid canonical at a time.
-        session.flush()
-    canonical = Assessment(
+    return canonicals
+
+
+def _canonical(item: Item, decision: Decision, previous: Assessment | None) -> Assessment:
+    return Assessment(
         trace_id=item.trace_id,
         span_id=item.span_id,
         name=item.name,
@@ -98,14 +135,3 @@ def promote(session: Session, *, item: Item, decision: Decision, actor: str) -> 
         item_id=item.id,
         decision_id=decision.id,
     )
-    session.execute(_INSERT_ASSESSMENT, column_values(canonical))
-    audit.assessment_changed(
-        session,
-        actor=actor,
-        action="canonical.promote",
-        assessment_id=canonical.assessment_id,
-        item_id=item.id,
-        decision_id=decision.id,
-        overrides=canonical.overrides,
-    )
-    return canonical

@@ -2,7 +2,7 @@
 
 from typing import NamedTuple
 
-from sqlalchemy import Insert, bindparam, text, update
+from sqlalchemy import Insert, bindparam, case, text, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
@@ -39,6 +39,7 @@ def _upsert(insert_for_dialect) -> Insert:
     ).returning(items.id, items.state, items.schema_id)
 
 
+_ITEMS = Item.__table__
 # Built once: constructing this statement cost more than running it (profiled).
 _UPSERT = per_dialect(_upsert)
 
@@ -55,51 +56,79 @@ def item_for(session: Session, *, trace_id: str, span_id: str, name: str) -> Ite
     return ItemRef(*row.one())
 
 
-def lock_item(session: Session, item_id: int) -> Item:
-    """The item row, locked until the transaction ends (row lock on PostgreSQL)."""
+def lock_items(session: Session, item_ids: list[int]) -> list[Item]:
+    """The items, in id order (the order every writer locks them in), locked until the
+    transaction ends (row locks on PostgreSQL); NotFound if one does not exist."""
     statement = (
         select(Item)
-        .where(Item.id == item_id)
+        .where(col(Item.id).in_(item_ids))
+        .order_by(col(Item.id))
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    item = session.exec(statement).first()
-    if item is None:
-        raise NotFound(f"item {item_id} not found")
-    return item
+    items = list(session.exec(statement).all())
+    if len(items) != len(set(item_ids)):
+        missing = sorted(set(item_ids) - {item.id for item in items})
+        raise NotFound(f"item {missing[0]} not found")
+    return items
+
+
+def lock_item(session: Session, item_id: int) -> Item:
+    """The item row, locked until the transaction ends (row lock on PostgreSQL)."""
+    return lock_items(session, [item_id])[0]
+
+
+Move = tuple[Item, tuple[ItemEvent, ...]]
 
 
 def transition(session: Session, item: Item, *events: ItemEvent) -> ItemState:
-    """Move the item through one or more events by the state table, as one compare-and-set on
-    (id, version); each step gets its audit entry. Several events in one call (evaluate, agree,
-    promote) cost one UPDATE instead of one each: the row is locked, nobody sees the middle."""
-    steps, state = [], ItemState(item.state)
-    for event in events:
-        target = next_state(state, event)
-        steps.append((state, target, event))
-        state = target
-    changes = {"state": state.value, "version": item.version + 1, "state_changed_at": utcnow()}
-    session.flush()  # pending changes to the row go out before the compare-and-set
-    result = session.exec(
-        update(Item)
-        .where(col(Item.id) == item.id, col(Item.version) == item.version)
-        .values(**changes)
-        .execution_options(synchronize_session=False)
+    """Move the item through one or more events by the state table (see `transition_all`)."""
+    transition_all(session, [(item, events)])
+    return ItemState(item.state)
+
+
+def transition_all(session: Session, moves: list[Move]) -> None:
+    """Move each item through its events by the state table, as one compare-and-set on every
+    (id, version); each step gets its audit entry. Several events and several items cost one
+    UPDATE: the rows are locked, nobody sees the middle."""
+    if not moves:
+        return
+    targets, entries = {}, []
+    for item, events in moves:
+        state = ItemState(item.state)
+        for event in events:
+            target = next_state(state, event)
+            entries.append(
+                audit.row(
+                    actor="quorum:pipeline",
+                    action="item.transition",
+                    subject_type="item",
+                    subject_id=str(item.id),
+                    details={"source": state.value, "target": target.value, "event": event.value},
+                )
+            )
+            state = target
+        targets[item.id] = state.value
+    now = utcnow()
+    session.flush()  # pending changes to the rows go out before the compare-and-set
+    columns = _ITEMS.c
+    result = session.execute(
+        update(_ITEMS)
+        .where(
+            columns.id.in_(list(targets)),
+            columns.version == case({i.id: i.version for i, _ in moves}, value=columns.id),
+        )
+        .values(
+            state=case(targets, value=columns.id),
+            version=columns.version + 1,
+            state_changed_at=now,
+        )
     )
-    if result.rowcount != 1:
-        raise Conflict(f"item {item.id} changed under us; its task will run again")
-    # The row now holds these values: record them as loaded, so no second UPDATE follows.
-    for name, value in changes.items():
-        set_committed_value(item, name, value)
-    audit.record_many(
-        session,
-        actor="quorum:pipeline",
-        action="item.transition",
-        subject_type="item",
-        subject_id=str(item.id),
-        details=[
-            {"source": source.value, "target": target.value, "event": event.value}
-            for source, target, event in steps
-        ],
-    )
-    return state
+    if result.rowcount != len(targets):
+        raise Conflict(f"items {sorted(targets)} changed under us; their task will run again")
+    # The rows now hold these values: record them as loaded, so no second UPDATE follows.
+    for item, _ in moves:
+        set_committed_value(item, "state", targets[item.id])
+        set_committed_value(item, "version", item.version + 1)
+        set_committed_value(item, "state_changed_at", now)
+    audit.record_rows(session, entries)

@@ -23,13 +23,18 @@ _INSERT = per_dialect(_insert_or_ignore)
 def raise_once(
     session: Session, *, event: str, item: Item, recipients: list[str], **payload: Any
 ) -> None:
-    """Store the notification for each recipient unless it exists.
+    """Store the notification for each recipient unless it exists (see `raise_for_each`)."""
+    raise_for_each(session, event=event, notes=[(item, payload)], recipients=recipients)
+
+
+def raise_for_each(
+    session: Session, *, event: str, notes: list[tuple[Item, dict[str, Any]]], recipients: list[str]
+) -> None:
+    """Store, for each (item, payload), the notification for each recipient unless it exists.
 
     Insert-or-ignore on the unique (event, item, round, recipient): a task that runs twice,
     or two at once, raises each notification exactly once.
     """
-    if not recipients:
-        return
     rows = [
         {
             "event": event,
@@ -38,6 +43,8 @@ def raise_once(
             "recipient": recipient,
             "payload": payload,
         }
+        for item, payload in notes
         for recipient in recipients
     ]
-    session.execute(_INSERT(session), rows)
+    if rows:
+        session.execute(_INSERT(session), rows)

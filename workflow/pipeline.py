@@ -2,14 +2,14 @@
 
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from workflow import canonical, notifications, outbox
 from workflow.consensus import ConsensusError, LabelSchemaSpec, ProposalInput, evaluate_item
-from workflow.items import lock_item, transition
+from workflow.items import Move, lock_item, lock_items, transition, transition_all
 from workflow.label_schemas import DEFAULT_OVERLAP, spec_for
 from workflow.models import Assessment, Decision, Item
-from workflow.proposals import live_proposals
+from workflow.proposals import live_proposals_of
 from workflow.states import ItemEvent, ItemState
 
 # States an item has left collection for; a changed proposal set sends it back (reopen).
@@ -35,36 +35,110 @@ def signature(proposals: list[Assessment]) -> list[dict[str, Any]]:
 
 def last_decision(session: Session, item_id: int) -> Decision | None:
     """The item's most recent decision."""
-    statement = (
-        select(Decision).where(Decision.item_id == item_id).order_by(col(Decision.id).desc())
+    return last_decisions(session, [item_id]).get(item_id)
+
+
+def last_decisions(session: Session, item_ids: list[int]) -> dict[int, Decision]:
+    """Each item's most recent decision; an item with none is left out."""
+    if not item_ids:
+        return {}
+    latest = (
+        select(func.max(Decision.id))
+        .where(col(Decision.item_id).in_(item_ids))
+        .group_by(col(Decision.item_id))
     )
-    return session.exec(statement.limit(1)).first()
+    rows = session.exec(select(Decision).where(col(Decision.id).in_(latest)))
+    return {decision.item_id: decision for decision in rows}
 
 
 def evaluate(session: Session, *, item_id: int, default_overlap: int = DEFAULT_OVERLAP) -> str:
     """Evaluate the item if its proposals changed since the last decision; returns its state."""
-    item = lock_item(session, item_id)
-    proposals = live_proposals(session, item_id)
-    seen = signature(proposals)
-    moves: list[ItemEvent] = []
-    if ItemState(item.state) in _DECIDED:
-        last = last_decision(session, item_id)
-        if last is not None and last.proposals == seen:
-            return item.state  # a repeated task, or a change that was already evaluated
-        moves.append(ItemEvent.REOPEN)
-    spec, schema_overlap = spec_for(session, item, [p.value for p in proposals])
-    quota = schema_overlap or default_overlap
-    if len(proposals) < quota:
-        return transition(session, item, *moves) if moves else item.state
-    moves.append(ItemEvent.QUOTA_REACHED)
-    return _decide(session, item, spec, proposals, seen, quota, moves)
+    return evaluate_many(session, item_ids=[item_id], default_overlap=default_overlap)[0]
+
+
+class _Outcomes:
+    """What evaluating a batch of items decided, to be written in one statement per kind."""
+
+    def __init__(self) -> None:
+        self.decisions: list[Decision] = []
+        self.promotions: list[tuple[Item, Decision]] = []
+        self.moves: list[Move] = []
+        self.routes: list[dict[str, int]] = []
 
 
 def evaluate_many(
     session: Session, *, item_ids: list[int], default_overlap: int = DEFAULT_OVERLAP
 ) -> list[str]:
-    """`evaluate` for each item, in id order (the order a bulk import locks them in)."""
-    return [evaluate(session, item_id=i, default_overlap=default_overlap) for i in sorted(item_ids)]
+    """Evaluate each item whose proposals changed since its last decision; returns their
+    states in id order. The statements do not grow with the number of items: an import's
+    hundred items, or the several a relay round hands over, cost about what one does."""
+    items = lock_items(session, sorted(set(item_ids)))
+    ids = [item.id for item in items if item.id is not None]
+    proposals = live_proposals_of(session, ids)
+    decided = [item.id for item in items if ItemState(item.state) in _DECIDED]
+    last = last_decisions(session, [i for i in decided if i is not None])
+    outcomes = _Outcomes()
+    for item in items:
+        _evaluate(session, item, proposals.get(item.id, []), last, default_overlap, outcomes)
+    canonical.record_all(session, outcomes.decisions)
+    canonical.promote_all(session, outcomes.promotions, actor=ACTOR)
+    transition_all(session, outcomes.moves)
+    notifications.raise_for_each(
+        session,
+        event="item.promoted",
+        notes=[(item, {"decision_id": decision.id}) for item, decision in outcomes.promotions],
+        recipients=[notifications.SUBSCRIBERS],
+    )
+    outbox.enqueue_many(session, outbox.ROUTE_ITEM, outcomes.routes)
+    return [item.state for item in items]
+
+
+def _evaluate(
+    session: Session,
+    item: Item,
+    proposals: list[Assessment],
+    last: dict[int, Decision],
+    default_overlap: int,
+    outcomes: _Outcomes,
+) -> None:
+    """Decide one item of a batch: add its decision and moves to `outcomes`."""
+    assert item.id is not None
+    seen = signature(proposals)
+    moves: list[ItemEvent] = []
+    if ItemState(item.state) in _DECIDED:
+        previous = last.get(item.id)
+        if previous is not None and previous.proposals == seen:
+            return  # a repeated task, or a change that was already evaluated
+        moves.append(ItemEvent.REOPEN)
+    spec, schema_overlap = spec_for(session, item, [p.value for p in proposals])
+    quota = schema_overlap or default_overlap
+    if len(proposals) < quota:
+        if moves:
+            outcomes.moves.append((item, tuple(moves)))
+        return
+    record = _engine_record(spec, proposals, quota)
+    decision = Decision(
+        item_id=item.id,
+        outcome=record["outcome"],
+        method=canonical.AUTO,
+        value=record.get("consensus"),
+        algorithm=record["algorithm"]["name"],
+        record=record,
+        proposals=seen,
+    )
+    outcomes.decisions.append(decision)
+    moves.append(ItemEvent.QUOTA_REACHED)
+    if decision.outcome == "agreed":
+        # Promoted in the same transaction: nothing is left to decide, and a separate task
+        # would cost a second delivery, lock and commit for every agreed item.
+        outcomes.promotions.append((item, decision))
+        moves += [ItemEvent.AGREE, ItemEvent.PROMOTE]
+    elif decision.outcome == "disputed":
+        moves.append(ItemEvent.DISAGREE)
+        outcomes.routes.append({"item_id": item.id})
+    else:
+        moves.append(ItemEvent.INSUFFICIENT)
+    outcomes.moves.append((item, tuple(moves)))
 
 
 def _engine_record(spec: LabelSchemaSpec, proposals: list[Assessment], quota: int) -> dict:
@@ -79,40 +153,6 @@ def _engine_record(spec: LabelSchemaSpec, proposals: list[Assessment], quota: in
             "error": str(exc),
             "algorithm": {"name": "quorum.unfit"},
         }
-
-
-def _decide(
-    session: Session,
-    item: Item,
-    spec: LabelSchemaSpec,
-    proposals: list[Assessment],
-    seen: list[dict[str, Any]],
-    quota: int,
-    moves: list[ItemEvent],
-) -> str:
-    """Record the engine's decision and move the item by it (`moves` are the events so far)."""
-    record = _engine_record(spec, proposals, quota)
-    outcome = record["outcome"]
-    decision = canonical.record_decision(
-        session,
-        item=item,
-        outcome=outcome,
-        method=canonical.AUTO,
-        value=record.get("consensus"),
-        algorithm=record["algorithm"]["name"],
-        record=record,
-        proposals=seen,
-    )
-    if outcome == "agreed":
-        # Promoted in the same transaction: nothing is left to decide, and a separate task
-        # would cost a second delivery, lock and commit for every agreed item.
-        _promote_decided(session, item, decision, *moves, ItemEvent.AGREE)
-    elif outcome == "disputed":
-        transition(session, item, *moves, ItemEvent.DISAGREE)
-        outbox.enqueue(session, outbox.ROUTE_ITEM, item_id=item.id)
-    else:
-        transition(session, item, *moves, ItemEvent.INSUFFICIENT)
-    return item.state
 
 
 def promote(session: Session, *, item_id: int) -> str:

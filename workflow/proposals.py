@@ -31,8 +31,20 @@ def _live(item_id: Any) -> tuple:
 
 def live_proposals(session: Session, item_id: int) -> list[Assessment]:
     """The item's live proposals, in annotator order."""
-    statement = select(Assessment).where(*_live(item_id)).order_by(col(Assessment.source_id))
-    return list(session.exec(statement).all())
+    return live_proposals_of(session, [item_id]).get(item_id, [])
+
+
+def live_proposals_of(session: Session, item_ids: list[int]) -> dict[int, list[Assessment]]:
+    """Each item's live proposals, in annotator order; an item with none is left out."""
+    statement = (
+        select(Assessment)
+        .where(*live_where(col(Assessment.item_id).in_(item_ids)))
+        .order_by(col(Assessment.item_id), col(Assessment.source_id))
+    )
+    found: dict[int, list[Assessment]] = {}
+    for row in session.exec(statement):
+        found.setdefault(row.item_id, []).append(row)
+    return found
 
 
 _LIVE_BY_ANNOTATOR = select(_ASSESSMENTS.c.source_id, _ASSESSMENTS.c.assessment_id).where(
