@@ -71,7 +71,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             from workers.celery_app import CeleryPublisher, make_celery
 
             publisher = CeleryPublisher(make_celery(settings.broker_url, settings))
-            app.state.relay, app.state.embedded = Relay(engine, publisher).start(), None
+            relay = Relay(engine, publisher, linger=settings.relay_linger)
+            app.state.relay, app.state.embedded = relay.start(), None
             app.state.queue_depth = publisher.depth
         else:
             embedded = Embedded(engine, settings).start()

@@ -100,8 +100,8 @@ class Collected:
     def __init__(self, into: list) -> None:
         self.into = into
 
-    def publish(self, message_id: int, task: str, payload: dict) -> None:
-        self.into.append((message_id, task, payload))
+    def publish(self, task: str, messages: list) -> None:
+        self.into += [(message.id, task, message.payload) for message in messages]
 
 
 def run_tasks(engine, runner: TaskRunner, timings: Timings) -> None:

@@ -1,5 +1,6 @@
 """The Celery app: at-least-once delivery over Redis, one thin task per outbox task name."""
 
+from collections.abc import Sequence
 from typing import Any
 
 import redis
@@ -72,11 +73,12 @@ class CeleryPublisher:
         finally:
             client.close()
 
-    def publish(self, message_id: int, task: str, payload: dict[str, Any]) -> None:
-        """Send the task; raises when the broker cannot be reached (the row then stays pending)."""
+    def publish(self, task: str, messages: Sequence[outbox.Pending]) -> None:
+        """Send one task carrying the messages (their ids and payloads); raises when the broker
+        cannot be reached (the rows then stay pending)."""
         self._app.send_task(
             task,
-            kwargs={"message_id": message_id, **payload},
+            kwargs={"messages": [[message.id, message.payload] for message in messages]},
             retry=True,
             retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2},
         )
@@ -117,8 +119,8 @@ def _outbox_task(name: str) -> None:
         retry_backoff=1,
         retry_backoff_max=4,
     )
-    def run(message_id: int, **payload: Any) -> bool:
-        return runner().run(message_id, name, payload)
+    def run(messages: list[list[Any]]) -> int:
+        return runner().run_delivery(name, [(m_id, payload) for m_id, payload in messages])
 
 
 for _name in outbox.ITEM_TASKS:

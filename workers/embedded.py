@@ -26,7 +26,7 @@ class Embedded:
         self.settings = settings
         runner = TaskRunner(engine, settings)
         self.worker = InProcessPublisher(runner)
-        self.relay = Relay(engine, self.worker)
+        self.relay = Relay(engine, self.worker, linger=settings.relay_linger)
         runner.after_commit = self.relay.kick
         self._stop = threading.Event()
         self._reconciler = threading.Thread(

@@ -1,6 +1,7 @@
-"""Which domain function runs each outbox task, and how one message is run exactly once."""
+"""Which domain function runs each outbox task, and how a delivery's messages run exactly once."""
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
@@ -11,6 +12,10 @@ from workflow.db import autocommit, unit_of_work
 from workflow.models import OutboxMessage
 from workflow.settings import Settings
 
+log = logging.getLogger(__name__)
+
+Message = tuple[int, dict[str, Any]]
+
 
 class TaskRunner:
     """Runs outbox messages against one database, whatever delivered them (Celery or a thread)."""
@@ -20,44 +25,82 @@ class TaskRunner:
         self.max_attempts = settings.max_attempts
         # Called after a task that wrote follow-up work commits: publishes that work.
         self.after_commit: Callable[[], None] | None = None
+        overlap = settings.default_overlap
         self.handlers: dict[str, Callable[..., Any]] = {
-            outbox.EVALUATE_ITEM: partial(
-                pipeline.evaluate, default_overlap=settings.default_overlap
-            ),
-            outbox.EVALUATE_ITEMS: partial(
-                pipeline.evaluate_many, default_overlap=settings.default_overlap
-            ),
+            outbox.EVALUATE_ITEM: partial(pipeline.evaluate, default_overlap=overlap),
+            outbox.EVALUATE_ITEMS: partial(pipeline.evaluate_many, default_overlap=overlap),
             outbox.ROUTE_ITEM: review.route,
             outbox.RESOLVE_ITEM: review.resolve,
             outbox.PROMOTE_ITEM: pipeline.promote,
         }
+        # Tasks whose messages a delivery may carry several of, run together in one
+        # transaction (see outbox.COALESCED).
+        self.together: dict[str, Callable[..., Any]] = {
+            outbox.EVALUATE_ITEM: lambda session, payloads: pipeline.evaluate_many(
+                session, item_ids=[p["item_id"] for p in payloads], default_overlap=overlap
+            ),
+        }
 
-    def _admit(self, message_id: int) -> bool:
-        """Count this delivery in its own transaction; False if the message must not run."""
+    def _admit(self, message_ids: list[int]) -> set[int]:
+        """Count this delivery of each message on its own (a worker that crashes later has
+        still used the attempt); returns the messages that may run."""
         with autocommit(self.engine) as session:
-            return outbox.count_delivery(session, message_id, max_attempts=self.max_attempts)
+            return outbox.count_deliveries(session, message_ids, max_attempts=self.max_attempts)
 
     def run(self, message_id: int, task: str, payload: dict[str, Any]) -> bool:
-        """Run one message; False when it was already done, dead, or a duplicate delivery.
+        """Run one message; False when it was already done, dead, or a duplicate delivery."""
+        return self.run_delivery(task, [(message_id, payload)]) == 1
 
-        Deliveries are counted in their own transaction first, so one that crashes the worker
-        still counts towards the dead-letter limit. The handler's changes and the "completed"
-        mark then commit together: a redelivered message finds the mark and stops.
+    def run_delivery(self, task: str, messages: Sequence[Message]) -> int:
+        """Run a delivery's messages; returns how many ran (done, dead or duplicate ones do not).
+
+        Deliveries are counted first, so one that crashes the worker still counts towards the
+        dead-letter limit. A handler's changes and the "completed" marks then commit together:
+        a redelivered message finds its mark and stops. Messages that may run together do, in
+        one transaction; if that fails, each runs alone, so one poison message cannot hold
+        back the others. The first failure is raised after the rest ran.
         """
-        handler = self.handlers[task]
-        if not self._admit(message_id):
-            return False
+        admitted = self._admit([message_id for message_id, _ in messages])
+        todo = [(message_id, payload) for message_id, payload in messages if message_id in admitted]
+        together = self.together.get(task)
+        if together is not None and len(todo) > 1:
+            try:
+                return self._run_together(together, todo)
+            except Exception:
+                log.warning("%d %s messages failed together; running each alone", len(todo), task)
+        ran, failure = 0, None
+        for message_id, payload in todo:
+            try:
+                ran += self._run_one(message_id, task, payload)
+            except Exception as exc:
+                failure = failure or exc
+        if failure is not None:
+            raise failure
+        return ran
+
+    def _run_together(self, together: Callable[..., Any], todo: list[Message]) -> int:
+        with unit_of_work(self.engine) as session:
+            done = outbox.mark_all_completed(session, [message_id for message_id, _ in todo])
+            together(session, [payload for message_id, payload in todo if message_id in done])
+        self._published(session)
+        return len(done)
+
+    def _run_one(self, message_id: int, task: str, payload: dict[str, Any]) -> bool:
         try:
             with unit_of_work(self.engine) as session:
                 if not outbox.mark_completed(session, message_id):
                     return False
-                handler(session, **payload)
+                self.handlers[task](session, **payload)
         except Exception as exc:
             self._record_failure(message_id, exc)
             raise
+        self._published(session)
+        return True
+
+    def _published(self, session) -> None:
+        """Hand the follow-up work a committed task wrote to the relay."""
         if self.after_commit is not None and outbox.enqueued(session):
             self.after_commit()
-        return True
 
     def _record_failure(self, message_id: int, exc: Exception) -> None:
         with unit_of_work(self.engine) as session:

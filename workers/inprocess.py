@@ -3,9 +3,10 @@
 import logging
 import queue
 import threading
-from typing import Any
+from collections.abc import Sequence
 
-from workers.handlers import TaskRunner
+from workers.handlers import Message, TaskRunner
+from workflow.outbox import Pending
 
 log = logging.getLogger(__name__)
 
@@ -15,7 +16,7 @@ class InProcessPublisher:
 
     def __init__(self, runner: TaskRunner) -> None:
         self._runner = runner
-        self._queue: queue.Queue[tuple[int, str, dict[str, Any]] | None] = queue.Queue()
+        self._queue: queue.Queue[tuple[str, list[Message]] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="quorum-worker", daemon=True)
 
     def start(self) -> "InProcessPublisher":
@@ -23,9 +24,9 @@ class InProcessPublisher:
         self._thread.start()
         return self
 
-    def publish(self, message_id: int, task: str, payload: dict[str, Any]) -> None:
-        """Queue a message for the worker thread."""
-        self._queue.put((message_id, task, payload))
+    def publish(self, task: str, messages: Sequence[Pending]) -> None:
+        """Queue a delivery for the worker thread."""
+        self._queue.put((task, [(message.id, message.payload) for message in messages]))
 
     def depth(self) -> int:
         """Messages queued and not yet taken by the worker thread."""
@@ -41,12 +42,13 @@ class InProcessPublisher:
         self._thread.join(timeout=10)
 
     def _run(self) -> None:
-        while (message := self._queue.get()) is not None:
+        while (delivery := self._queue.get()) is not None:
+            task, messages = delivery
             try:
-                self._runner.run(*message)
+                self._runner.run_delivery(task, messages)
             except Exception:
                 # Left uncompleted in the outbox: the reconciler publishes it again.
-                log.exception("task %s for message %s failed", message[1], message[0])
+                log.exception("task %s for messages %s failed", task, [m for m, _ in messages])
             finally:
                 self._queue.task_done()
         self._queue.task_done()

@@ -14,10 +14,13 @@ log = logging.getLogger(__name__)
 class Relay:
     """A background thread that hands pending outbox rows to a publisher."""
 
-    def __init__(self, engine: Engine, publisher: Publisher, *, interval: float = 1.0) -> None:
+    def __init__(
+        self, engine: Engine, publisher: Publisher, *, interval: float = 1.0, linger: float = 0.0
+    ) -> None:
         self._engine = engine
         self._publisher = publisher
         self._interval = interval
+        self._linger = linger
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="quorum-relay", daemon=True)
@@ -45,7 +48,10 @@ class Relay:
     def _run(self) -> None:
         while not self._stop.is_set():
             # The timeout is the safety net: rows whose kick was lost are published anyway.
-            self._wake.wait(self._interval)
+            if self._wake.wait(self._interval) and self._linger:
+                # Let the commits of the next few milliseconds join this round: their
+                # evaluations then share one delivery (see outbox.COALESCED).
+                self._stop.wait(self._linger)
             self._wake.clear()
             try:
                 while self.publish_now():

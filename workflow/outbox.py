@@ -1,6 +1,7 @@
 """The outbox: enqueue work in the caller's transaction; hand pending rows to a publisher."""
 
 import logging
+from collections.abc import Sequence
 from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import bindparam, case, insert
@@ -16,8 +17,8 @@ log = logging.getLogger(__name__)
 class Publisher(Protocol):
     """Something that hands a task to workers: Celery over a broker, or the in-process worker."""
 
-    def publish(self, message_id: int, task: str, payload: dict[str, Any]) -> None:
-        """Send one outbox message; raise if it could not be sent."""
+    def publish(self, task: str, messages: "Sequence[Pending]") -> None:
+        """Send one delivery of `task` carrying `messages`; raise if it could not be sent."""
 
 
 _ENQUEUED = "quorum.outbox.enqueued"
@@ -116,60 +117,92 @@ def requeue_unfinished(session: Session) -> int:
 
 
 _TABLE = OutboxMessage.__table__
-_OPEN = (_TABLE.c.id == bindparam("message_id"), _TABLE.c.completed_at.is_(None))
+_IN = _TABLE.c.id.in_(bindparam("message_ids", expanding=True))
+_OPEN = _TABLE.c.completed_at.is_(None)
 _DIES = _TABLE.c.attempts + 1 > bindparam("max_attempts")
 # Counted, and dead-lettered past the limit, in one statement: a delivery's admission is then
 # one round trip where it runs on its own (autocommit).
 _COUNT_DELIVERY = (
     update(_TABLE)
-    .where(*_OPEN, _TABLE.c.dead_at.is_(None))
+    .where(_IN, _OPEN, _TABLE.c.dead_at.is_(None))
     .values(
         attempts=_TABLE.c.attempts + 1,
         dead_at=case((_DIES, bindparam("now")), else_=None),
         last_error=case((_DIES, bindparam("error")), else_=_TABLE.c.last_error),
     )
-    .returning(_TABLE.c.task, _TABLE.c.dead_at)
+    .returning(_TABLE.c.id, _TABLE.c.task, _TABLE.c.dead_at)
 )
-_MARK_COMPLETED = update(_TABLE).where(*_OPEN).values(completed_at=bindparam("now"))
+_MARK_COMPLETED = (
+    update(_TABLE).where(_IN, _OPEN).values(completed_at=bindparam("now")).returning(_TABLE.c.id)
+)
+
+
+def count_deliveries(session: Session, message_ids: list[int], *, max_attempts: int) -> set[int]:
+    """Count one delivery of each message; returns those that may run (not done, not dead, and
+    not past `max_attempts` with this one, which dead-letters them)."""
+    error = f"dead-lettered after {max_attempts} deliveries"
+    params = {"max_attempts": max_attempts, "now": utcnow(), "error": error}
+    admitted = set()
+    for message_id, task, dead_at in session.execute(
+        _COUNT_DELIVERY, {"message_ids": message_ids, **params}
+    ):
+        if dead_at is None:
+            admitted.add(message_id)
+        else:
+            log.error("outbox message %s (%s) dead-lettered", message_id, task)
+    return admitted
 
 
 def count_delivery(session: Session, message_id: int, *, max_attempts: int) -> bool:
     """Count one delivery; False if the message is done, dead, or has now had too many."""
-    error = f"dead-lettered after {max_attempts} deliveries"
-    row = session.execute(
-        _COUNT_DELIVERY,
-        {"message_id": message_id, "max_attempts": max_attempts, "now": utcnow(), "error": error},
-    ).first()
-    if row is None:
-        return False
-    task, dead_at = row
-    if dead_at is None:
-        return True
-    log.error("outbox message %s (%s) dead-lettered", message_id, task)
-    return False
+    return bool(count_deliveries(session, [message_id], max_attempts=max_attempts))
+
+
+def mark_all_completed(session: Session, message_ids: list[int]) -> set[int]:
+    """Record that a task finished these messages; returns those not already done (a
+    redelivery finds its messages done and must not run them again)."""
+    rows = session.execute(_MARK_COMPLETED, {"message_ids": message_ids, "now": utcnow()})
+    return {message_id for (message_id,) in rows}
 
 
 def mark_completed(session: Session, message_id: int) -> bool:
     """Record that a task finished its message; False if it was already done (a redelivery)."""
-    result = session.execute(_MARK_COMPLETED, {"message_id": message_id, "now": utcnow()})
-    return result.rowcount == 1
+    return bool(mark_all_completed(session, [message_id]))
 
 
 def publish_pending(session: Session, publisher: Publisher, *, limit: int = 500) -> int:
-    """Claim pending messages and publish them in order; the ones a failed publish leaves
-    behind are released, with the error, for the next round. Returns how many were sent."""
+    """Claim pending messages and publish them as deliveries, in order; the ones a failed
+    publish leaves behind are released, with the error, for the next round. Returns how many
+    messages were sent."""
     rows = session.execute(_CLAIM, {"now": utcnow(), "limit": limit})
-    claimed = sorted(Pending(*row) for row in rows)
-    for sent, message in enumerate(claimed):
+    batches = deliveries(sorted(Pending(*row) for row in rows))
+    sent = 0
+    for index, (task, messages) in enumerate(batches):
         try:
-            publisher.publish(message.id, message.task, message.payload)
+            publisher.publish(task, messages)
         except Exception as exc:  # broker down: the rest stay pending for the next round
             # Not counted in `attempts`: those are deliveries, and an outage must not
             # dead-letter work that never reached a worker.
-            error = f"publish failed: {exc}"[:1000]
-            session.execute(_RELEASE, {"ids": [m.id for m in claimed[sent:]], "error": error})
-            return sent
-    return len(claimed)
+            left = [message.id for _, rest in batches[index:] for message in rest]
+            session.execute(_RELEASE, {"ids": left, "error": f"publish failed: {exc}"[:1000]})
+            break
+        sent += len(messages)
+    return sent
+
+
+def deliveries(messages: list[Pending]) -> list[tuple[str, list[Pending]]]:
+    """Messages grouped into deliveries: those of a task in `COALESCED` travel together, up
+    to its limit; any other message travels alone. In order of each delivery's first message."""
+    grouped: list[tuple[str, list[Pending]]] = []
+    open_groups: dict[str, list[Pending]] = {}
+    for message in messages:
+        limit = COALESCED.get(message.task, 1)
+        group = open_groups.get(message.task)
+        if group is None or len(group) >= limit:
+            group = open_groups[message.task] = []
+            grouped.append((message.task, group))
+        group.append(message)
+    return grouped
 
 
 # Task names: stable strings, so renaming a function never orphans queued messages.
@@ -180,3 +213,7 @@ ROUTE_ITEM = "quorum.item.route"
 RESOLVE_ITEM = "quorum.item.resolve"
 PROMOTE_ITEM = "quorum.item.promote"
 ITEM_TASKS = (EVALUATE_ITEM, EVALUATE_ITEMS, ROUTE_ITEM, RESOLVE_ITEM, PROMOTE_ITEM)
+# Tasks whose messages may share a delivery, and how many at most: one publish, one Celery
+# delivery and one set-based evaluation serve them all (Celery's own cost, a publish and a
+# delivery, was a third of an evaluation's).
+COALESCED = {EVALUATE_ITEM: 50}

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     redeliver_after: float = Field(120.0, gt=0)
     stuck_after: float = Field(60.0, gt=0)
     max_attempts: int = Field(5, ge=1)
+    # How long the outbox relay waits after a commit wakes it, so that the evaluations of
+    # the commits right behind it share one delivery (seconds; 0: publish at once).
+    relay_linger: float = Field(0.02, ge=0, le=1)
 
     def rate_limit_redis(self) -> str | None:
         """Where writes are counted: the configured Redis, else a Redis broker, else memory."""

@@ -1,17 +1,27 @@
 """The outbox on a real database: publishing, failed publishes, counted deliveries."""
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, col, delete, func, select
 
+from tests.factories import propose, trace_json
 from workers.handlers import TaskRunner
-from workflow import outbox
+from workflow import outbox, traces
 from workflow.db import unit_of_work
-from workflow.models import OutboxMessage
+from workflow.errors import NotFound
+from workflow.models import (
+    Assessment,
+    AuditEntry,
+    Decision,
+    Item,
+    Notification,
+    OutboxMessage,
+    Role,
+)
 from workflow.settings import Settings
 
 
 class Down:
-    def publish(self, message_id, task, payload):
+    def publish(self, task, messages):
         raise ConnectionError("broker unreachable")
 
 
@@ -19,8 +29,8 @@ class Recording:
     def __init__(self):
         self.sent = []
 
-    def publish(self, message_id, task, payload):
-        self.sent.append((message_id, task, payload))
+    def publish(self, task, messages):
+        self.sent += [(message.id, task, message.payload) for message in messages]
 
 
 def test_messages_leave_in_order_and_are_marked(session):
@@ -58,3 +68,92 @@ def test_a_message_delivered_too_often_is_dead_lettered(committed):
         message = session.get(OutboxMessage, message_id)
     assert (message.attempts, message.completed_at is None) == (3, True)
     assert message.dead_at is not None
+
+
+def pending(message_id: int, task: str) -> outbox.Pending:
+    return outbox.Pending(message_id, task, {"item_id": message_id})
+
+
+def test_evaluations_share_deliveries_up_to_the_limit_and_other_tasks_travel_alone():
+    limit = outbox.COALESCED[outbox.EVALUATE_ITEM]
+    evaluations = [pending(i, outbox.EVALUATE_ITEM) for i in range(1, limit + 3)]
+    routes = [pending(1000, outbox.ROUTE_ITEM), pending(1001, outbox.ROUTE_ITEM)]
+    grouped = outbox.deliveries([evaluations[0], *routes, *evaluations[1:]])
+    assert [(task, [m.id for m in messages]) for task, messages in grouped] == [
+        (outbox.EVALUATE_ITEM, list(range(1, limit + 1))),
+        (outbox.ROUTE_ITEM, [1000]),
+        (outbox.ROUTE_ITEM, [1001]),
+        (outbox.EVALUATE_ITEM, [limit + 1, limit + 2]),
+    ]
+
+
+def agreed_items(engine, count: int) -> list[int]:
+    """Items with three agreeing proposals each, their evaluations not run."""
+    item_ids = []
+    with unit_of_work(engine) as session:
+        for _ in range(count):
+            payload = trace_json()
+            traces.register_traces(session, payloads=[payload], actor="test")
+            for annotator in ("a@x", "b@x", "c@x"):
+                item_id = propose(session, payload["info"]["trace_id"], annotator, "Paris")
+            item_ids.append(item_id)
+    return item_ids
+
+
+def test_a_delivery_runs_its_evaluations_together_and_a_poison_one_alone(committed):
+    runner = TaskRunner(committed, Settings(environment="test"))
+    item_ids = agreed_items(committed, 3)
+    with unit_of_work(committed) as session:
+        session.exec(delete(OutboxMessage))  # the proposals' own evaluations: sent below
+        messages = [
+            (outbox.enqueue(session, outbox.EVALUATE_ITEM, item_id=item_id), {"item_id": item_id})
+            for item_id in [*item_ids, 10**6]  # the last names no item: it fails every time
+        ]
+    with pytest.raises(NotFound):
+        runner.run_delivery(outbox.EVALUATE_ITEM, messages)
+    with Session(committed) as session:
+        states = [session.get_one(Item, item_id).state for item_id in item_ids]
+        poison = session.get_one(OutboxMessage, messages[-1][0])
+        finished = col(OutboxMessage.completed_at).is_not(None)
+        done = session.exec(select(func.count()).where(finished))
+        assert states == ["promoted"] * 3
+        assert (poison.completed_at, poison.attempts) == (None, 1)
+        assert "NotFound" in poison.last_error
+        assert done.one() == 3
+    # Delivered again: the three done ones neither run nor count; the poison one counts again.
+    with pytest.raises(NotFound):
+        runner.run_delivery(outbox.EVALUATE_ITEM, messages)
+    with Session(committed) as session:
+        attempts = [session.get_one(OutboxMessage, m).attempts for m, _ in messages]
+        assert attempts == [1, 1, 1, 2]
+        assert session.exec(select(func.count()).select_from(Decision)).one() == 3
+
+
+def test_evaluations_delivered_together_write_what_one_at_a_time_would(committed):
+    runner = TaskRunner(committed, Settings(environment="test"))
+    item_ids = agreed_items(committed, 4)
+    with unit_of_work(committed) as session:
+        session.exec(delete(OutboxMessage))
+        messages = [
+            (outbox.enqueue(session, outbox.EVALUATE_ITEM, item_id=i), {"item_id": i})
+            for i in item_ids
+        ]
+    assert runner.run_delivery(outbox.EVALUATE_ITEM, messages[:3]) == 3
+    message_id, payload = messages[3]
+    assert runner.run(message_id, outbox.EVALUATE_ITEM, payload) is True
+    with Session(committed) as session:
+        for item_id in item_ids:
+            steps = session.exec(
+                select(AuditEntry.details)
+                .where(AuditEntry.subject_type == "item", AuditEntry.subject_id == str(item_id))
+                .order_by(col(AuditEntry.id))
+            ).all()
+            assert [step["event"] for step in steps] == ["quota_reached", "agree", "promote"]
+            canonical = session.exec(
+                select(Assessment).where(
+                    Assessment.item_id == item_id, Assessment.role == Role.CANONICAL
+                )
+            ).one()
+            assert (canonical.value, canonical.valid) == ("Paris", True)
+        notes = session.exec(select(Notification.item_id).order_by(col(Notification.item_id)))
+        assert list(notes) == sorted(item_ids)

@@ -88,9 +88,18 @@ def pipeline_machine(engine):
             for _ in range(2 if duplicate else 1):
                 runner.run(message.id, message.task, message.payload)
 
+        @rule(duplicate=st.booleans())
+        def deliver_evaluations_together(self, duplicate):
+            """What a relay round sends: every pending evaluation in one delivery."""
+            with Session(engine) as session:
+                pending = [m for m in session.exec(_unfinished()) if m.task == outbox.EVALUATE_ITEM]
+            together = [(message.id, message.payload) for message in pending]
+            for _ in range(2 if duplicate else 1):
+                runner.run_delivery(outbox.EVALUATE_ITEM, together)
+
         def _crash(self, message):
             try:
-                if runner._admit(message.id):
+                if runner._admit([message.id]):
                     with unit_of_work(engine) as session:
                         outbox.mark_completed(session, message.id)
                         runner.handlers[message.task](session, **message.payload)
