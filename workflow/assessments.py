@@ -123,6 +123,7 @@ def _check_draft(
     """`checked_draft`, then its span belongs to the trace and its id is free."""
     draft = checked_draft(draft, limits)
     if draft.span_id and not has_span(session, trace_id=trace_id, span_id=draft.span_id):
+        _canonical_keys(session, trace_id)  # an unknown trace is a 404, not a wrong span
         raise InvalidInput(f"span {draft.span_id} is not a span of trace {trace_id}")
     if draft.assessment_id and session.get(Assessment, draft.assessment_id) is not None:
         raise AlreadyExists(f"assessment {draft.assessment_id} already exists")
@@ -156,13 +157,21 @@ def log_assessment(
 ) -> AssessmentView:
     """Create an assessment; a HUMAN expectation is the annotator's proposal for its item."""
     _authorize(by, draft.source_type, draft.source_id)
+    role = _role(draft)
+    if role is Role.PROPOSAL and not draft.overrides:
+        # The hot path: the item's upsert checks the trace and reads the canonical key.
+        draft = _check_draft(session, trace_id, draft, limits)
+        row, superseded = proposals.submit(
+            session, trace_id=trace_id, draft=draft, actor=by.name, default_overlap=default_overlap
+        )
+        keys = {(row.span_id, row.name)} if superseded else set()
+        return to_view(row, keys)
     canonical_keys = _canonical_keys(session, trace_id)
     draft = _check_draft(session, trace_id, draft, limits)
-    role = _role(draft)
     if draft.overrides:
         _override(session, trace_id, draft, by)
     if role is Role.PROPOSAL:
-        row = proposals.submit(
+        row, _ = proposals.submit(
             session, trace_id=trace_id, draft=draft, actor=by.name, default_overlap=default_overlap
         )
     else:

@@ -57,9 +57,10 @@ def record_all(session: Session, decisions: list[Decision]) -> None:
             decision.id = decision_id
 
 
-def valid_canonical() -> tuple:
-    """The conditions that pick valid canonical expectations (Core columns: ORM and Core alike)."""
-    columns = Assessment.__table__.c
+def valid_canonical(columns: Any = None) -> tuple:
+    """The conditions that pick valid canonical expectations (Core columns: ORM and Core alike),
+    of the assessments table or of an alias of it given by its `columns`."""
+    columns = Assessment.__table__.c if columns is None else columns
     return (columns.role == Role.CANONICAL.value, columns.valid, columns.deleted_at.is_(None))
 
 

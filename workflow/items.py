@@ -2,16 +2,18 @@
 
 from typing import NamedTuple
 
-from sqlalchemy import Insert, bindparam, case, text, update
+from sqlalchemy import Insert, String, bindparam, case, exists, literal_column, text, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from workflow import audit
+from workflow.canonical import valid_canonical
 from workflow.db import per_dialect
 from workflow.errors import Conflict, NotFound
-from workflow.models import Item, LabelSchema
+from workflow.models import Assessment, Item, LabelSchema, Trace
 from workflow.models.base import utcnow
 from workflow.states import ItemEvent, ItemState, next_state
+from workflow.traces import trace_not_found
 
 
 class ItemRef(NamedTuple):
@@ -20,23 +22,39 @@ class ItemRef(NamedTuple):
     id: int
     state: str
     schema_id: int | None
+    # Whether (trace, span, name) has a valid canonical expectation: a proposal logged now
+    # reads as superseded.
+    canonical: bool = False
 
 
 def _upsert(insert_for_dialect) -> Insert:
-    """INSERT ... ON CONFLICT for a campaign-free item, returning the ItemRef columns."""
+    """INSERT ... SELECT ... ON CONFLICT for a campaign-free item of an existing trace,
+    returning the ItemRef columns; no row when the trace does not exist."""
     items, schemas = Item.__table__.c, LabelSchema.__table__.c
+    traces = Trace.__table__.c
     schema_id = select(schemas.id).where(schemas.name == bindparam("name")).scalar_subquery()
-    statement = insert_for_dialect(Item.__table__).values(
-        trace_id=bindparam("trace_id"),
-        span_id=bindparam("span_id"),
-        name=bindparam("name"),
-        schema_id=schema_id,
+    source = select(
+        traces.trace_id,
+        bindparam("span_id", type_=String),
+        bindparam("name", type_=String),
+        schema_id,
+    ).where(traces.trace_id == bindparam("trace_id"))
+    statement = insert_for_dialect(Item.__table__).from_select(
+        ["trace_id", "span_id", "name", "schema_id"], source
+    )
+    # Spelled out against an alias: RETURNING does not correlate a subquery with the row.
+    canon = Assessment.__table__.alias("canon")
+    canonical = exists().where(
+        canon.c.trace_id == literal_column("items.trace_id"),
+        canon.c.span_id == literal_column("items.span_id"),
+        canon.c.name == literal_column("items.name"),
+        *valid_canonical(canon.c),
     )
     return statement.on_conflict_do_update(
         index_elements=["trace_id", "span_id", "name"],
         index_where=text("campaign_id IS NULL"),
         set_={"name": statement.excluded.name},
-    ).returning(items.id, items.state, items.schema_id)
+    ).returning(items.id, items.state, items.schema_id, canonical)
 
 
 _ITEMS = Item.__table__
@@ -45,15 +63,20 @@ _UPSERT = per_dialect(_upsert)
 
 
 def item_for(session: Session, *, trace_id: str, span_id: str, name: str) -> ItemRef:
-    """The campaign-free item for (trace, span, name), created if new, locked until commit.
+    """The campaign-free item for (trace, span, name), created if new, locked until commit;
+    NotFound if the trace does not exist.
 
     One upsert that returns the row: a new item is inserted; an existing one is "updated" to
     itself, which locks it (PostgreSQL) just as SELECT ... FOR UPDATE would. Two annotators
-    creating the same item at once both end up with the one row.
+    creating the same item at once both end up with the one row. The same round trip checks
+    the trace and reads whether the item's key has a canonical expectation.
     """
     statement = _UPSERT(session)
     row = session.execute(statement, {"trace_id": trace_id, "span_id": span_id, "name": name})
-    return ItemRef(*row.one())
+    found = row.one_or_none()
+    if found is None:
+        raise trace_not_found(trace_id)
+    return ItemRef(*found)
 
 
 def lock_items(session: Session, item_ids: list[int]) -> list[Item]:

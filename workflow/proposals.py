@@ -128,8 +128,10 @@ def _changed(
 
 def submit(
     session: Session, *, trace_id: str, draft: AssessmentDraft, actor: str, default_overlap: int
-) -> Assessment:
+) -> tuple[Assessment, bool]:
     """Record a HUMAN expectation: a new proposal, or an edit of the annotator's live one.
+    Returns it and whether a canonical expectation already supersedes it; NotFound for an
+    unknown trace.
 
     The new proposal is written with Core inserts and returned as an object outside the
     session: this is the hottest write path, and the ORM's unit of work doubled its cost.
@@ -137,7 +139,7 @@ def submit(
     item = item_for(session, trace_id=trace_id, span_id=draft.span_id or "", name=draft.name)
     live = _live_by_annotator(session, item.id)
     if draft.source_id in live:
-        return edit(
+        proposal = edit(
             session,
             proposal=session.get_one(Assessment, live[draft.source_id]),
             actor=actor,
@@ -146,12 +148,13 @@ def submit(
             metadata=draft.metadata,
             default_overlap=default_overlap,
         )
+        return proposal, item.canonical
     check_fits(session, item, draft.value)
     proposal = Assessment.from_draft(trace_id, draft, Role.PROPOSAL, item_id=item.id)
     session.execute(_INSERT_PROPOSAL, column_values(proposal))
     _add_revision(session, proposal, actor=actor)
     _changed(session, item, proposal, "proposal.submit", actor, default_overlap, len(live) + 1)
-    return proposal
+    return proposal, item.canonical
 
 
 def edit(

@@ -3,7 +3,15 @@
 import pytest
 from sqlmodel import Session, col, func, select
 
-from tests.factories import LIMITS, RETRIEVER_SPAN, feedback, human, judge, trace_json
+from tests.factories import (
+    LIMITS,
+    RETRIEVER_SPAN,
+    feedback,
+    human,
+    judge,
+    run_outbox,
+    trace_json,
+)
 from workflow import assessments, traces
 from workflow.access import trusted
 from workflow.entities import AssessmentChanges
@@ -138,6 +146,19 @@ def test_bad_input_is_refused_and_writes_nothing(session, trace_id, draft, messa
 def test_unknown_trace_is_not_found(session):
     with pytest.raises(NotFound):
         log(session, "tr-missing", human("n", "x", "a@x"))
+    # With a span id too: the trace is missing, not the span.
+    with pytest.raises(NotFound):
+        log(session, "tr-missing", human("n", "x", "a@x", span_id=RETRIEVER_SPAN))
+    assert count(session, Item) == 0
+
+
+def test_a_proposal_logged_after_promotion_reads_superseded(session, trace_id):
+    for annotator in ("a@x", "b@x", "c@x"):
+        log(session, trace_id, human("expected_answer", "Paris", annotator))
+    run_outbox(session)
+    late = log(session, trace_id, human("expected_answer", "Lyon", "d@x"))
+    other = log(session, trace_id, human("another_question", "Lyon", "d@x"))
+    assert (late.valid, other.valid) == (False, True)
 
 
 def test_duplicate_assessment_id_is_refused(session, trace_id):
