@@ -79,6 +79,41 @@ def wait_http(url: str, timeout: float = 60) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
+def _processes() -> dict[int, tuple[int, str, float]]:
+    """Every process on the machine: pid -> (parent pid, name, CPU seconds so far), from /proc."""
+    found, tick = {}, os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:  # gone since the listing
+                continue
+            name = stat[stat.index("(") + 1 : stat.rindex(")")]
+            fields = stat[stat.rindex(")") + 2 :].split()
+            cpu = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+            found[int(entry.name)] = (int(fields[1]), name, cpu)
+    return found
+
+
+def cpu_by_part(parts: dict[str, list[int]]) -> dict[str, float]:
+    """CPU seconds used so far by each part: the process trees rooted at its pids, and under
+    "postgres" every PostgreSQL process. Children that exited are not counted."""
+    processes = _processes()
+    children: dict[int, list[int]] = {}
+    for pid, (parent, _, _) in processes.items():
+        children.setdefault(parent, []).append(pid)
+    totals = {}
+    for part, roots in parts.items():
+        todo, total = list(roots), 0.0
+        while todo:
+            pid = todo.pop()
+            total += processes.get(pid, (0, "", 0.0))[2]
+            todo += children.get(pid, [])
+        totals[part] = total
+    totals["postgres"] = sum(cpu for _, name, cpu in processes.values() if name == "postgres")
+    return totals
+
+
 def percentile(values: list[float], share: float) -> float:
     """The value below which `share` of `values` fall (nearest rank)."""
     ordered = sorted(values)
@@ -124,6 +159,15 @@ class Stack:
     env: dict[str, str]
     folder: str
     processes: list[subprocess.Popen] = field(default_factory=list)
+    workers: list[subprocess.Popen] = field(default_factory=list)
+
+    def parts(self) -> dict[str, list[int]]:
+        """The stack's processes by part, for `cpu_by_part`: Redis, the API, the workers."""
+        return {
+            "redis": [self.processes[0].pid],
+            "api": [self.processes[1].pid],
+            "workers": [worker.pid for worker in self.workers],
+        }
 
     @property
     def base(self) -> str:
@@ -156,7 +200,8 @@ def quorum_stack(database: str, *, workers: int = 0, concurrency: int = 2) -> It
         serve = [QUORUM, "serve", "--workers", "2", "--no-migrate"]
         stack.processes.append(start(serve, env, folder))
         worker = [QUORUM, "worker", "--concurrency", str(concurrency), "--loglevel", "warning"]
-        stack.processes += [start(worker, env, folder) for _ in range(workers)]
+        stack.workers = [start(worker, env, folder) for _ in range(workers)]
+        stack.processes += stack.workers
         wait_http(f"{stack.base}/health")
         # The `mlflow` client and bench.http_load both send MLFLOW_TRACKING_TOKEN.
         os.environ["MLFLOW_TRACKING_TOKEN"] = bench_token(database_url)

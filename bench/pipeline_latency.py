@@ -15,7 +15,7 @@ import statistics
 import time
 
 import httpx
-from harness import percentile, quorum_stack, register_traces, save_result
+from harness import cpu_by_part, percentile, quorum_stack, register_traces, save_result
 from http_load import Connection, HttpError, Pool, auth
 from sqlalchemy import text
 
@@ -143,17 +143,30 @@ def main() -> None:
         backlog: list[int] = []
         failures: list[str] = []
         time.sleep(3)  # let the workers connect
+        cpu_before, own_before = cpu_by_part(stack.parts()), time.process_time()
         request_latencies = asyncio.run(
             drive(api_port, proposals(items), args.rate, backlog, failures)
         )
         deadline = time.monotonic() + 120
         while httpx.get(f"{base}/health").json()["outbox_pending"] and time.monotonic() < deadline:
             time.sleep(0.5)
+        # Machine time per proposal, by part, over the whole run (warm-up and drain included).
+        cpu_after = cpu_by_part(stack.parts())
+        cpu = {part: cpu_after[part] - cpu_before[part] for part in cpu_after}
+        cpu["load generator"] = time.process_time() - own_before
+        cpu_ms = {part: round(1000 * used / (3 * items), 2) for part, used in cpu.items()}
         measured = [
             seconds for position, seconds in request_latencies if position >= 3 * warm_items
         ]
         settled = item_latencies(database_url, warm_items)
         report(args, settled, measured, backlog[int(args.warmup) :], items - warm_items, failures)
+        print(
+            "CPU per proposal (ms):",
+            ", ".join(f"{part} {ms}" for part, ms in cpu_ms.items()),
+            f"; total {sum(cpu_ms.values()):.2f} ms, {sum(cpu_ms.values()) * args.rate / 1000:.2f}"
+            " cores at this rate",
+        )
+        save_result("pipeline_latency_cpu", cpu_ms)
 
 
 def report(args, settled, requests, backlog, items, failures) -> None:
