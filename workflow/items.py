@@ -15,6 +15,8 @@ from workflow.models.base import utcnow
 from workflow.states import ItemEvent, ItemState, next_state
 from workflow.traces import trace_not_found
 
+_ITEMS = Item.__table__
+
 
 class ItemRef(NamedTuple):
     """What a proposal needs of its item, read without loading the row as an ORM object."""
@@ -57,7 +59,6 @@ def _upsert(insert_for_dialect) -> Insert:
     ).returning(items.id, items.state, items.schema_id, canonical)
 
 
-_ITEMS = Item.__table__
 # Built once: constructing this statement cost more than running it (profiled).
 _UPSERT = per_dialect(_upsert)
 
@@ -111,9 +112,9 @@ def transition(session: Session, item: Item, *events: ItemEvent) -> ItemState:
 
 
 def transition_all(session: Session, moves: list[Move]) -> None:
-    """Move each item through its events by the state table, as one compare-and-set on every
-    (id, version); each step gets its audit entry. Several events and several items cost one
-    UPDATE: the rows are locked, nobody sees the middle."""
+    """Move each item (each at most once in `moves`) through its events by the state table, as
+    one compare-and-set on every (id, version); each step gets its audit entry. Several events
+    and several items cost one UPDATE: the rows are locked, nobody sees the middle."""
     if not moves:
         return
     targets, entries = {}, []
