@@ -66,12 +66,6 @@ _PENDING = (
     _COLUMNS.available_at <= bindparam("now"),
     _COLUMNS.dead_at.is_(None),
 )
-_UNPUBLISHED = (
-    select(_COLUMNS.id, _COLUMNS.task, _COLUMNS.payload)
-    .where(*_PENDING)
-    .order_by(_COLUMNS.id)
-    .limit(bindparam("limit"))
-)
 # Claimed by marking them published in the statement that picks them: one round trip. Several
 # relays (one per API process) share the table: each takes rows no other holds.
 _CLAIM = (
@@ -93,12 +87,6 @@ _RELEASE = (
     .where(_COLUMNS.id.in_(bindparam("ids", expanding=True)))
     .values(published_at=None, last_error=bindparam("error"))
 )
-
-
-def unpublished(session: Session, *, limit: int = 500) -> list[Pending]:
-    """Messages not yet handed to the broker, oldest first."""
-    rows = session.execute(_UNPUBLISHED, {"now": utcnow(), "limit": limit})
-    return [Pending(*row) for row in rows]
 
 
 def requeue_unfinished(session: Session) -> int:
@@ -151,11 +139,6 @@ def count_deliveries(session: Session, message_ids: list[int], *, max_attempts: 
         else:
             log.error("outbox message %s (%s) dead-lettered", message_id, task)
     return admitted
-
-
-def count_delivery(session: Session, message_id: int, *, max_attempts: int) -> bool:
-    """Count one delivery; False if the message is done, dead, or has now had too many."""
-    return bool(count_deliveries(session, [message_id], max_attempts=max_attempts))
 
 
 def mark_all_completed(session: Session, message_ids: list[int]) -> set[int]:
