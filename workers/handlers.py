@@ -54,22 +54,39 @@ class TaskRunner:
     def run_delivery(self, task: str, messages: Sequence[Message]) -> int:
         """Run a delivery's messages; returns how many ran (done, dead or duplicate ones do not).
 
-        Deliveries are counted first, so one that crashes the worker still counts towards the
-        dead-letter limit. A handler's changes and the "completed" marks then commit together:
-        a redelivered message finds its mark and stops. Messages that may run together do, in
-        one transaction; if that fails, each runs alone, so one poison message cannot hold
-        back the others. The first failure is raised after the rest ran.
+        A message's delivery is counted before it runs, so one that crashes the worker still
+        counts towards the dead-letter limit. A handler's changes and the "completed" mark
+        then commit together: a redelivered message finds its mark and stops.
+
+        Messages of a task that can run together do, in one transaction, on their first
+        delivery; if that fails, each runs alone. A redelivered group (a crash, a time limit)
+        runs one message at a time, each counted only when it starts: a message that kills
+        its worker then uses up its own attempts, not those of the messages behind it. The
+        first failure is raised after the rest ran.
         """
-        admitted = self._admit([message_id for message_id, _ in messages])
-        todo = [(message_id, payload) for message_id, payload in messages if message_id in admitted]
         together = self.together.get(task)
-        if together is not None and len(todo) > 1:
+        ids = [message_id for message_id, _ in messages]
+        if together is not None and len(messages) > 1 and not self._delivered_before(ids):
+            admitted = self._admit(ids)
+            todo = [
+                (message_id, payload) for message_id, payload in messages if message_id in admitted
+            ]
             try:
                 return self._run_together(together, todo)
             except Exception:
                 log.warning("%d %s messages failed together; running each alone", len(todo), task)
+            return self._run_each(task, todo, counted=True)
+        return self._run_each(task, messages, counted=False)
+
+    def _delivered_before(self, message_ids: list[int]) -> bool:
+        with autocommit(self.engine) as session:
+            return outbox.delivered_before(session, message_ids)
+
+    def _run_each(self, task: str, messages: Sequence[Message], *, counted: bool) -> int:
         ran, failure = 0, None
-        for message_id, payload in todo:
+        for message_id, payload in messages:
+            if not counted and not self._admit([message_id]):
+                continue
             try:
                 ran += self._run_one(message_id, task, payload)
             except Exception as exc:

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import bindparam, case, insert
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session, col, func, select, update
 
 from workflow.db import insert_rows
 from workflow.models import OutboxMessage
@@ -139,6 +139,12 @@ def count_deliveries(session: Session, message_ids: list[int], *, max_attempts: 
         else:
             log.error("outbox message %s (%s) dead-lettered", message_id, task)
     return admitted
+
+
+def delivered_before(session: Session, message_ids: list[int]) -> bool:
+    """Whether any of these messages has been delivered already (a redelivery)."""
+    statement = select(func.count()).where(_IN, _TABLE.c.attempts > 0)
+    return session.execute(statement, {"message_ids": message_ids}).scalar_one() > 0
 
 
 def mark_all_completed(session: Session, message_ids: list[int]) -> set[int]:

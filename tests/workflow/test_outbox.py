@@ -157,3 +157,32 @@ def test_evaluations_delivered_together_write_what_one_at_a_time_would(committed
             assert (canonical.value, canonical.valid) == ("Paris", True)
         notes = session.exec(select(Notification.item_id).order_by(col(Notification.item_id)))
         assert list(notes) == sorted(item_ids)
+
+
+class Crash(BaseException):
+    """A worker process dying mid-task: nothing after it in the process runs."""
+
+
+def test_a_redelivered_group_counts_each_message_only_when_it_starts(committed):
+    runner = TaskRunner(committed, Settings(environment="test"))
+
+    def run(session, *, kills: bool = False) -> None:
+        if kills:
+            raise Crash
+
+    runner.handlers["chunk"] = run
+    runner.together["chunk"] = lambda session, payloads: [run(session, **p) for p in payloads]
+    with unit_of_work(committed) as session:
+        messages = [
+            (outbox.enqueue(session, "chunk", **payload), payload)
+            for payload in ({}, {"kills": True}, {}, {})
+        ]
+    for _ in range(3):  # the first delivery runs them together; the others one at a time
+        with pytest.raises(Crash):
+            runner.run_delivery("chunk", messages)
+    with Session(committed) as session:
+        rows = [session.get_one(OutboxMessage, m) for m, _ in messages]
+        # Counted once together, then the first finished alone and the killer was counted
+        # again each time; the two behind it were never reached again, so never counted.
+        assert [row.attempts for row in rows] == [2, 3, 1, 1]
+        assert [row.completed_at is not None for row in rows] == [True, False, False, False]
