@@ -158,22 +158,19 @@ def log_assessment(
     """Create an assessment; a HUMAN expectation is the annotator's proposal for its item."""
     _authorize(by, draft.source_type, draft.source_id)
     role = _role(draft)
-    if role is Role.PROPOSAL and not draft.overrides:
-        # The hot path: the item's upsert checks the trace and reads the canonical key.
-        draft = _check_draft(session, trace_id, draft, limits)
-        row, superseded = proposals.submit(
-            session, trace_id=trace_id, draft=draft, actor=by.name, default_overlap=default_overlap
-        )
-        keys = {(row.span_id, row.name)} if superseded else set()
-        return to_view(row, keys)
-    canonical_keys = _canonical_keys(session, trace_id)
+    # A new proposal's item upsert checks the trace and reads its canonical key itself (the
+    # hot path: one statement fewer); everything else reads the trace's canonical keys first.
+    plain_proposal = role is Role.PROPOSAL and not draft.overrides
+    canonical_keys = None if plain_proposal else _canonical_keys(session, trace_id)
     draft = _check_draft(session, trace_id, draft, limits)
     if draft.overrides:
         _override(session, trace_id, draft, by)
     if role is Role.PROPOSAL:
-        row, _ = proposals.submit(
+        row, superseded = proposals.submit(
             session, trace_id=trace_id, draft=draft, actor=by.name, default_overlap=default_overlap
         )
+        if canonical_keys is None:
+            canonical_keys = {(row.span_id, row.name)} if superseded else set()
     else:
         row = Assessment.from_draft(trace_id, draft, role)
         session.add(row)

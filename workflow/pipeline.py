@@ -72,11 +72,11 @@ def evaluate_many(
     """Evaluate each item whose proposals changed since its last decision; returns their
     states in id order. The statements do not grow with the number of items: an import's
     hundred items, or the several a relay round hands over, cost about what one does."""
-    items = lock_items(session, sorted(set(item_ids)))
-    ids = [item.id for item in items if item.id is not None]
+    ids = sorted(set(item_ids))
+    items = lock_items(session, ids)  # in id order, every one found
     proposals = live_proposals_of(session, ids)
-    decided = [item.id for item in items if ItemState(item.state) in _DECIDED]
-    last = last_decisions(session, [i for i in decided if i is not None])
+    decided = [i for i, item in zip(ids, items, strict=True) if ItemState(item.state) in _DECIDED]
+    last = last_decisions(session, decided)
     outcomes = _Outcomes()
     for item in items:
         _evaluate(session, item, proposals.get(item.id, []), last, default_overlap, outcomes)
