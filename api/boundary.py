@@ -22,9 +22,9 @@ async def in_one_hop(
     """Run `work` as the caller, refused unless they hold one of `needed`, and commit; roll
     back if anything raised.
 
-    The dependency style (an auth dependency, the route, the commit) takes three thread hops,
-    and on the proposal route they cost about a millisecond of CPU per request, a fifth of it
-    (measured through the ASGI app): the routes every annotator calls take one. FastAPI checks
+    The dependency style (an auth dependency, the route, the commit) takes three thread hops;
+    on the proposal route one hop instead cut the request's CPU from 5.5 to 4.1 ms (medians,
+    measured through the ASGI app), so the routes every annotator calls take one. FastAPI checks
     the body's shape before this runs, so a malformed body is refused before the credential
     is looked at; nothing is read or written for it either way.
     """

@@ -64,11 +64,6 @@ def valid_canonical(columns: Any = None) -> tuple:
     return (columns.role == Role.CANONICAL.value, columns.valid, columns.deleted_at.is_(None))
 
 
-def promote(session: Session, *, item: Item, decision: Decision, actor: str) -> Assessment:
-    """Make the decision's value the canonical expectation (see `promote_all`)."""
-    return promote_all(session, [(item, decision)], actor=actor)[0]
-
-
 def promote_all(
     session: Session, promotions: list[tuple[Item, Decision]], *, actor: str
 ) -> list[Assessment]:

@@ -81,14 +81,8 @@ def evaluate_many(
     for item in items:
         _evaluate(session, item, proposals.get(item.id, []), last, default_overlap, outcomes)
     canonical.record_all(session, outcomes.decisions)
-    canonical.promote_all(session, outcomes.promotions, actor=ACTOR)
+    _make_canonical(session, outcomes.promotions)
     transition_all(session, outcomes.moves)
-    notifications.raise_for_each(
-        session,
-        event="item.promoted",
-        notes=[(item, {"decision_id": decision.id}) for item, decision in outcomes.promotions],
-        recipients=[notifications.SUBSCRIBERS],
-    )
     outbox.enqueue_many(session, outbox.ROUTE_ITEM, outcomes.routes)
     return [item.state for item in items]
 
@@ -162,18 +156,18 @@ def promote(session: Session, *, item_id: int) -> str:
         return item.state
     decision = last_decision(session, item_id)
     assert decision is not None, "an agreed or resolved item has its decision"
-    _promote_decided(session, item, decision)
+    _make_canonical(session, [(item, decision)])
+    transition(session, item, ItemEvent.PROMOTE)
     return item.state
 
 
-def _promote_decided(session: Session, item: Item, decision: Decision, *moves: ItemEvent) -> None:
-    """Make the decision canonical, move the item to promoted and tell its subscribers."""
-    canonical.promote(session, item=item, decision=decision, actor=ACTOR)
-    transition(session, item, *moves, ItemEvent.PROMOTE)
-    notifications.raise_once(
+def _make_canonical(session: Session, promotions: list[tuple[Item, Decision]]) -> None:
+    """Make each decision canonical and tell its item's subscribers; moving the items to
+    promoted is the caller's (with any other moves of the same items, in one statement)."""
+    canonical.promote_all(session, promotions, actor=ACTOR)
+    notifications.raise_for_each(
         session,
         event="item.promoted",
-        item=item,
+        notes=[(item, {"decision_id": decision.id}) for item, decision in promotions],
         recipients=[notifications.SUBSCRIBERS],
-        decision_id=decision.id,
     )
