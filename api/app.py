@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
@@ -67,6 +68,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _first_admin(engine, settings)
+        # Created here: a limiter belongs to the running event loop.
+        app.state.write_limiter = anyio.CapacityLimiter(settings.write_concurrency)
         if settings.broker_url:
             from workers.celery_app import CeleryPublisher, make_celery
 

@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     # How long the outbox relay waits after a commit wakes it, so that the evaluations of
     # the commits right behind it share one delivery (seconds; 0: publish at once).
     relay_linger: float = Field(0.02, ge=0, le=1)
+    # Write requests (the one-hop routes) each API process runs at once; the rest wait their
+    # turn. A few threads keep a small machine's cores busy: more only fight over the GIL.
+    write_concurrency: int = Field(4, ge=1, le=64)
 
     def rate_limit_redis(self) -> str | None:
         """Where writes are counted: the configured Redis, else a Redis broker, else memory."""
