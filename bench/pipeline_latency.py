@@ -43,9 +43,10 @@ def proposals(items: int, spread: int = 30) -> list[tuple[str, str, str]]:
 
 async def drive(
     port: int, plan: list, rate: float, backlog: list, failures: list
-) -> list[tuple[int, float]]:
+) -> tuple[list[tuple[int, float]], float]:
     """Send the plan at `rate` per second; sample the outbox backlog once a second.
-    Returns (position in the plan, seconds) per request."""
+    Returns (position in the plan, seconds) per request, and the seconds until the last
+    answer: the rate the API accepted is the plan's length over those."""
     latencies: list[tuple[int, float]] = []
     pool = Pool("127.0.0.1", port, size=64)
 
@@ -90,14 +91,17 @@ async def drive(
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(send(index, *proposal)))
     await asyncio.gather(*tasks)
+    took = time.perf_counter() - start
     sampler.cancel()
     pool.close()
-    return latencies
+    return latencies, took
 
 
 def item_latencies(database_url: str, first_item: int) -> dict[str, list[float]]:
     """Seconds from the item's last proposal to its promotion or routing, per outcome, for the
-    items numbered `first_item` and up (the ones after the warm-up)."""
+    items numbered `first_item` and up (the ones after the warm-up); and under "published",
+    the part of that until the relay published the item's evaluation (the API's share: the
+    commit, the relay's wake-up and linger), the rest being the broker's and the workers'."""
     query = text("""
         WITH last_proposal AS (
             SELECT details->>'item_id' AS item, max(at) AS at FROM audit_log
@@ -105,18 +109,24 @@ def item_latencies(database_url: str, first_item: int) -> dict[str, list[float]]
         settled AS (
             SELECT subject_id AS item, details->>'target' AS outcome, min(at) AS at
             FROM audit_log WHERE action = 'item.transition'
-              AND details->>'target' IN ('promoted', 'in_review') GROUP BY 1, 2)
-        SELECT s.outcome, extract(epoch FROM s.at - p.at), i.trace_id
+              AND details->>'target' IN ('promoted', 'in_review') GROUP BY 1, 2),
+        published AS (
+            SELECT payload->>'item_id' AS item, min(published_at) AS at FROM outbox
+            WHERE task = 'quorum.item.evaluate' GROUP BY 1)
+        SELECT s.outcome, extract(epoch FROM s.at - p.at), extract(epoch FROM e.at - p.at),
+               i.trace_id
         FROM settled s JOIN last_proposal p ON p.item = s.item
+        JOIN published e ON e.item = s.item
         JOIN items i ON i.id = s.item::int""")
     engine = make_engine(database_url)
     with engine.connect() as connection:
         rows = connection.execute(query).all()
     engine.dispose()
-    result: dict[str, list[float]] = {"promoted": [], "in_review": []}
-    for outcome, seconds, trace_id in rows:
+    result: dict[str, list[float]] = {"promoted": [], "in_review": [], "published": []}
+    for outcome, seconds, published, trace_id in rows:
         if int(trace_id.removeprefix("tr-"), 16) >= first_item:
             result[outcome].append(float(seconds))
+            result["published"].append(float(published))
     return result
 
 
@@ -144,9 +154,8 @@ def main() -> None:
         failures: list[str] = []
         time.sleep(3)  # let the workers connect
         cpu_before, own_before = cpu_by_part(stack.parts()), time.process_time()
-        request_latencies = asyncio.run(
-            drive(api_port, proposals(items), args.rate, backlog, failures)
-        )
+        plan = proposals(items)
+        request_latencies, took = asyncio.run(drive(api_port, plan, args.rate, backlog, failures))
         deadline = time.monotonic() + 120
         while httpx.get(f"{base}/health").json()["outbox_pending"] and time.monotonic() < deadline:
             time.sleep(0.5)
@@ -159,7 +168,8 @@ def main() -> None:
             seconds for position, seconds in request_latencies if position >= 3 * warm_items
         ]
         settled = item_latencies(database_url, warm_items)
-        report(args, settled, measured, backlog[int(args.warmup) :], items - warm_items, failures)
+        backlog = backlog[int(args.warmup) :]
+        report(args, settled, measured, backlog, items - warm_items, failures, len(plan) / took)
         print(
             "CPU per proposal (ms):",
             ", ".join(f"{part} {ms}" for part, ms in cpu_ms.items()),
@@ -169,7 +179,7 @@ def main() -> None:
         save_result("pipeline_latency_cpu", cpu_ms)
 
 
-def report(args, settled, requests, backlog, items, failures) -> None:
+def report(args, settled, requests, backlog, items, failures, accepted) -> None:
     both = settled["promoted"] + settled["in_review"]
     result = {
         "rate_per_s": args.rate,
@@ -181,17 +191,20 @@ def report(args, settled, requests, backlog, items, failures) -> None:
         "routed": len(settled["in_review"]),
         "settle_p50_ms": 1000 * statistics.median(both),
         "settle_p99_ms": 1000 * percentile(both, 0.99),
+        "published_p50_ms": 1000 * statistics.median(settled["published"]),
         "promote_p50_ms": 1000 * statistics.median(settled["promoted"]),
         "route_p50_ms": 1000 * statistics.median(settled["in_review"]),
         "request_p50_ms": 1000 * statistics.median(requests),
         "request_p99_ms": 1000 * percentile(requests, 0.99),
         "request_failures": len(failures),
+        "accepted_per_s": accepted,
         "backlog_samples": backlog,
     }
     print(json.dumps({k: v for k, v in result.items() if k != "backlog_samples"}, indent=2))
     print(f"backlog (outbox rows unfinished, once a second, after warm-up): {backlog}")
     print(f"ratio settle p50 / 100 ms target: {result['settle_p50_ms'] / 100:.2f}")
     print(f"ratio settle p99 / 1000 ms target: {result['settle_p99_ms'] / 1000:.2f}")
+    print(f"ratio accepted / offered rate: {accepted / args.rate:.2f}")
     save_result("pipeline_latency", result)
 
 
