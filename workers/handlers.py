@@ -59,28 +59,23 @@ class TaskRunner:
         then commit together: a redelivered message finds its mark and stops.
 
         Messages of a task that can run together do, in one transaction, on their first
-        delivery; if that fails, each runs alone. A redelivered group (a crash, a time limit)
-        runs one message at a time, each counted only when it starts: a message that kills
-        its worker then uses up its own attempts, not those of the messages behind it. The
-        first failure is raised after the rest ran.
+        delivery, joined by the messages of that task nobody has started yet (see
+        `outbox.gather_first_delivery`); if that fails, each runs alone. A redelivered message
+        (a crash, a time limit) runs one at a time with the rest of its delivery, each counted
+        only when it starts: a message that kills its worker then uses up its own attempts,
+        not those of the messages behind it. The first failure is raised after the rest ran.
         """
         together = self.together.get(task)
-        ids = [message_id for message_id, _ in messages]
-        if together is not None and len(messages) > 1 and not self._delivered_before(ids):
-            admitted = self._admit(ids)
-            todo = [
-                (message_id, payload) for message_id, payload in messages if message_id in admitted
-            ]
-            try:
-                return self._run_together(together, todo)
-            except Exception:
-                log.warning("%d %s messages failed together; running each alone", len(todo), task)
-            return self._run_each(task, todo, counted=True)
+        if together is not None:
+            with autocommit(self.engine) as session:
+                todo = outbox.gather_first_delivery(session, task, [m for m, _ in messages])
+            if todo:
+                try:
+                    return self._run_together(together, todo)
+                except Exception:
+                    log.warning("%d %s messages failed together; each runs alone", len(todo), task)
+                return self._run_each(task, todo, counted=True)
         return self._run_each(task, messages, counted=False)
-
-    def _delivered_before(self, message_ids: list[int]) -> bool:
-        with autocommit(self.engine) as session:
-            return outbox.delivered_before(session, message_ids)
 
     def _run_each(self, task: str, messages: Sequence[Message], *, counted: bool) -> int:
         ran, failure = 0, None

@@ -4,7 +4,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import bindparam, case, insert
+from sqlalchemy import bindparam, case, exists, insert, or_
 from sqlmodel import Session, col, func, select, update
 
 from workflow.db import insert_rows
@@ -141,10 +141,53 @@ def count_deliveries(session: Session, message_ids: list[int], *, max_attempts: 
     return admitted
 
 
-def delivered_before(session: Session, message_ids: list[int]) -> bool:
-    """Whether any of these messages has been delivered already (a redelivery)."""
-    statement = select(func.count()).where(_IN, _TABLE.c.attempts > 0)
-    return session.execute(statement, {"message_ids": message_ids}).scalar_one() > 0
+_OTHER = _TABLE.alias("other")
+# A message of this delivery that some delivery started and did not finish: a redelivery.
+_STARTED = exists().where(
+    _OTHER.c.id.in_(bindparam("message_ids", expanding=True)),
+    _OTHER.c.attempts > 0,
+    _OTHER.c.completed_at.is_(None),
+)
+# Messages of the task that nobody has started, published or not, oldest first.
+_WAITING = (
+    select(_OTHER.c.id)
+    .where(
+        _OTHER.c.task == bindparam("of_task"),
+        _OTHER.c.attempts == 0,
+        _OTHER.c.completed_at.is_(None),
+        _OTHER.c.dead_at.is_(None),
+        _OTHER.c.available_at <= bindparam("now"),
+    )
+    .order_by(_OTHER.c.id)
+    .limit(bindparam("room"))
+    .with_for_update(skip_locked=True)
+)
+_GATHER = (
+    update(_TABLE)
+    .where(~_STARTED, _OPEN, _TABLE.c.dead_at.is_(None), or_(_IN, _TABLE.c.id.in_(_WAITING)))
+    .values(
+        attempts=_TABLE.c.attempts + 1,
+        published_at=func.coalesce(_TABLE.c.published_at, bindparam("now")),
+    )
+    .returning(_TABLE.c.id, _TABLE.c.payload)
+)
+
+
+def gather_first_delivery(
+    session: Session, task: str, message_ids: list[int]
+) -> list[tuple[int, dict[str, Any]]]:
+    """Count a first delivery of these messages, and take with them the other messages of
+    `task` nobody has started (up to its `COALESCED` limit), counted too and marked published
+    so the relay leaves them be; returns them all, (id, payload) in id order. Returns none
+    when a message of the delivery was started before and not finished (a redelivery, whose
+    messages must each be counted only when it starts) or when nothing is left to run.
+
+    A worker behind its queue then evaluates what waits in one transaction instead of one
+    delivery each; a message taken this way finds itself done when its own delivery comes.
+    """
+    room = max(0, COALESCED.get(task, 1) - len(message_ids))
+    params = {"message_ids": message_ids, "of_task": task, "room": room, "now": utcnow()}
+    return sorted((message_id, payload) for message_id, payload in session.execute(_GATHER, params))
 
 
 def mark_all_completed(session: Session, message_ids: list[int]) -> set[int]:

@@ -134,12 +134,16 @@ def test_evaluations_delivered_together_write_what_one_at_a_time_would(committed
     item_ids = agreed_items(committed, 4)
     with unit_of_work(committed) as session:
         session.exec(delete(OutboxMessage))
-        messages = [
-            (outbox.enqueue(session, outbox.EVALUATE_ITEM, item_id=i), {"item_id": i})
-            for i in item_ids
-        ]
-    assert runner.run_delivery(outbox.EVALUATE_ITEM, messages[:3]) == 3
-    message_id, payload = messages[3]
+
+    def enqueue(item_ids: list[int]) -> list[tuple[int, dict]]:
+        with unit_of_work(committed) as session:
+            return [
+                (outbox.enqueue(session, outbox.EVALUATE_ITEM, item_id=i), {"item_id": i})
+                for i in item_ids
+            ]
+
+    assert runner.run_delivery(outbox.EVALUATE_ITEM, enqueue(item_ids[:3])) == 3
+    [(message_id, payload)] = enqueue(item_ids[3:])  # after the others: it runs alone
     assert runner.run(message_id, outbox.EVALUATE_ITEM, payload) is True
     with Session(committed) as session:
         for item_id in item_ids:
@@ -186,3 +190,55 @@ def test_a_redelivered_group_counts_each_message_only_when_it_starts(committed):
         # again each time; the two behind it were never reached again, so never counted.
         assert [row.attempts for row in rows] == [2, 3, 1, 1]
         assert [row.completed_at is not None for row in rows] == [True, False, False, False]
+
+
+def evaluations_of(engine, item_ids: list[int]) -> list[tuple[int, dict]]:
+    """An evaluation message for each item, enqueued and committed (not published)."""
+    with unit_of_work(engine) as session:
+        return [
+            (outbox.enqueue(session, outbox.EVALUATE_ITEM, item_id=i), {"item_id": i})
+            for i in item_ids
+        ]
+
+
+def test_a_delivery_takes_along_the_evaluations_nobody_started(committed):
+    runner = TaskRunner(committed, Settings(environment="test"))
+    item_ids = agreed_items(committed, 3)
+    with unit_of_work(committed) as session:
+        session.exec(delete(OutboxMessage))
+    first, second = evaluations_of(committed, item_ids[:2])
+    with unit_of_work(committed) as session:
+        outbox.publish_pending(session, Recording())  # both on their way to a worker
+    [third] = evaluations_of(committed, item_ids[2:])  # committed, not yet published
+    assert runner.run_delivery(outbox.EVALUATE_ITEM, [first]) == 3
+    with Session(committed) as session:
+        assert [session.get_one(Item, i).state for i in item_ids] == ["promoted"] * 3
+        rows = [session.get_one(OutboxMessage, m) for m, _ in (first, second, third)]
+        assert [(row.attempts, row.completed_at is not None) for row in rows] == [(1, True)] * 3
+        assert rows[2].published_at is not None  # taken: the relay leaves it be
+    with unit_of_work(committed) as session:
+        assert outbox.publish_pending(session, Recording()) == 0
+    # The second message's own delivery arrives later: nothing runs, nothing is counted.
+    assert runner.run_delivery(outbox.EVALUATE_ITEM, [second]) == 0
+    with Session(committed) as session:
+        assert session.get_one(OutboxMessage, second[0]).attempts == 1
+        assert session.exec(select(func.count()).select_from(Decision)).one() == 3
+
+
+@pytest.mark.parametrize("started", ["delivered", "waiting"])
+def test_nothing_started_elsewhere_is_taken_and_a_redelivery_takes_nothing(committed, started):
+    runner = TaskRunner(committed, Settings(environment="test"))
+    item_ids = agreed_items(committed, 2)
+    with unit_of_work(committed) as session:
+        session.exec(delete(OutboxMessage))
+    delivered, waiting = evaluations_of(committed, item_ids)
+    # One of them was started by a delivery that did not finish (a crash, or still running).
+    started_id = delivered[0] if started == "delivered" else waiting[0]
+    with unit_of_work(committed) as session:
+        session.get_one(OutboxMessage, started_id).attempts = 1
+    assert runner.run_delivery(outbox.EVALUATE_ITEM, [delivered]) == 1
+    with Session(committed) as session:
+        other = session.get_one(OutboxMessage, waiting[0])
+        assert (other.attempts, other.completed_at) == (int(started == "waiting"), None)
+        states = [session.get_one(Item, i).state for i in item_ids]
+        assert states[0] == "promoted" and states[1] != "promoted"
