@@ -202,7 +202,11 @@ def mark_completed(session: Session, message_id: int) -> bool:
     return bool(mark_all_completed(session, [message_id]))
 
 
-def publish_pending(session: Session, publisher: Publisher, *, limit: int = 500) -> int:
+# Messages a relay round claims at most; a round that claimed fewer found the table empty.
+ROUND_LIMIT = 500
+
+
+def publish_pending(session: Session, publisher: Publisher, *, limit: int = ROUND_LIMIT) -> int:
     """Claim pending messages and publish them as deliveries, in order; the ones a failed
     publish leaves behind are released, with the error, for the next round. Returns how many
     messages were sent."""
