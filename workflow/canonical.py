@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import insert, tuple_
+from sqlalchemy import bindparam, insert, tuple_
 from sqlmodel import Session, select
 
 from workflow import audit
@@ -64,6 +64,19 @@ def valid_canonical(columns: Any = None) -> tuple:
     return (columns.role == Role.CANONICAL.value, columns.valid, columns.deleted_at.is_(None))
 
 
+# Built once (a hot path): the valid canonical expectations of some keys, locked.
+_VALID_OF_KEYS = (
+    select(Assessment)
+    .where(
+        tuple_(Assessment.trace_id, Assessment.span_id, Assessment.name).in_(
+            bindparam("keys", expanding=True)
+        )
+    )
+    .where(*valid_canonical())
+    .with_for_update()
+)
+
+
 def promote_all(
     session: Session, promotions: list[tuple[Item, Decision]], *, actor: str
 ) -> list[Assessment]:
@@ -74,12 +87,7 @@ def promote_all(
     keys = [(item.trace_id, item.span_id, item.name) for item, _ in promotions]
     previous = {
         (row.trace_id, row.span_id, row.name): row
-        for row in session.exec(
-            select(Assessment)
-            .where(tuple_(Assessment.trace_id, Assessment.span_id, Assessment.name).in_(keys))
-            .where(*valid_canonical())
-            .with_for_update()
-        )
+        for row in session.exec(_VALID_OF_KEYS, params={"keys": keys})
     }
     for row in previous.values():
         row.valid = False

@@ -34,15 +34,17 @@ def live_proposals(session: Session, item_id: int) -> list[Assessment]:
     return live_proposals_of(session, [item_id]).get(item_id, [])
 
 
+_LIVE_OF = (
+    select(Assessment)
+    .where(*live_where(col(Assessment.item_id).in_(bindparam("item_ids", expanding=True))))
+    .order_by(col(Assessment.item_id), col(Assessment.source_id))
+)
+
+
 def live_proposals_of(session: Session, item_ids: list[int]) -> dict[int, list[Assessment]]:
     """Each item's live proposals, in annotator order; an item with none is left out."""
-    statement = (
-        select(Assessment)
-        .where(*live_where(col(Assessment.item_id).in_(item_ids)))
-        .order_by(col(Assessment.item_id), col(Assessment.source_id))
-    )
     found: dict[int, list[Assessment]] = {}
-    for row in session.exec(statement):
+    for row in session.exec(_LIVE_OF, params={"item_ids": item_ids}):
         found.setdefault(row.item_id, []).append(row)
     return found
 

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from workflow.models.base import json_column, time_column, utcnow
+from workflow.models.base import empty_list, json_column, time_column, utcnow
 
 
 class User(SQLModel, table=True):
@@ -43,7 +43,7 @@ class ApiToken(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id", index=True)
     name: str = Field(max_length=128)
     token_hash: str = Field(max_length=64, unique=True)
-    scopes: list[str] = Field(default_factory=list, sa_column=json_column())
+    scopes: list[str] = Field(default_factory=empty_list, sa_column=json_column())
     created_at: datetime = Field(default_factory=utcnow, sa_column=time_column(now=True))
     expires_at: datetime | None = Field(default=None, sa_column=time_column(nullable=True))
     revoked_at: datetime | None = Field(default=None, sa_column=time_column(nullable=True))

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-from workflow.models.base import json_column, partial_unique, time_column, utcnow
+from workflow.models.base import empty_list, json_column, partial_unique, time_column, utcnow
 from workflow.states import ItemState
 
 
@@ -58,6 +58,6 @@ class Decision(SQLModel, table=True):
     value: Any = Field(default=None, sa_column=json_column(nullable=True))
     algorithm: str = Field(max_length=64)
     record: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
-    proposals: list[dict[str, Any]] = Field(default_factory=list, sa_column=json_column())
-    voters: list[str] = Field(default_factory=list, sa_column=json_column())
+    proposals: list[dict[str, Any]] = Field(default_factory=empty_list, sa_column=json_column())
+    voters: list[str] = Field(default_factory=empty_list, sa_column=json_column())
     created_at: datetime = Field(default_factory=utcnow, sa_column=time_column(now=True))
