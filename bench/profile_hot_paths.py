@@ -116,53 +116,55 @@ def run_tasks(engine, runner: TaskRunner, timings: Timings) -> None:
                 runner.run(message_id, task, payload)
 
 
+async def propose_through_asgi(app, token: str, index: int) -> None:
+    """One proposal on the numbered trace, through the ASGI app itself (no HTTP server),
+    under a name no other proposal has: a new item, so no task follows."""
+    body = json.dumps(
+        {
+            "assessment": {
+                "assessment_name": "request_probe",
+                "source": {"source_type": "HUMAN", "source_id": "annotator-0"},
+                "expectation": {"value": "Paris"},
+            }
+        }
+    ).encode()
+    trace_id = trace_payload(index)["info"]["trace_id"]
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": f"/api/3.0/mlflow/traces/{trace_id}/assessments",
+        "raw_path": b"",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"authorization", f"Bearer {token}".encode()),
+        ],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+    }
+    messages = [{"type": "http.request", "body": body, "more_body": False}]
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return messages.pop() if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    assert sent[0]["status"] == 200, sent
+
+
 async def run_requests(app, items: int, timings: Timings, token: str) -> None:
     """The proposal route through the ASGI app itself: FastAPI's share, without uvicorn's."""
-
-    async def call(index: int) -> None:
-        body = json.dumps(
-            {
-                "assessment": {
-                    "assessment_name": "request_probe",  # one proposal per item: no task
-                    "source": {"source_type": "HUMAN", "source_id": "annotator-0"},
-                    "expectation": {"value": "Paris"},
-                }
-            }
-        ).encode()
-        trace_id = trace_payload(index)["info"]["trace_id"]
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "POST",
-            "scheme": "http",
-            "path": f"/api/3.0/mlflow/traces/{trace_id}/assessments",
-            "raw_path": b"",
-            "query_string": b"",
-            "root_path": "",
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"authorization", f"Bearer {token}".encode()),
-            ],
-            "client": ("127.0.0.1", 1),
-            "server": ("127.0.0.1", 80),
-        }
-        messages = [{"type": "http.request", "body": body, "more_body": False}]
-        sent: list[dict] = []
-
-        async def receive() -> dict:
-            return messages.pop() if messages else {"type": "http.disconnect"}
-
-        async def send(message: dict) -> None:
-            sent.append(message)
-
-        with timings.timed("request"):
-            await app(scope, receive, send)
-        assert sent[0]["status"] == 200, sent
-
     async with app.router.lifespan_context(app):
         for index in range(items):
-            await call(index)
+            with timings.timed("request"):
+                await propose_through_asgi(app, token, index)
 
 
 def main() -> None:
