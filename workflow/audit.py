@@ -1,5 +1,6 @@
 """Writes to the append-only audit log, inside the caller's transaction."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -7,8 +8,9 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
+from workflow.db import Write, insert_each
 from workflow.models import AuditEntry
-from workflow.models.base import as_utc
+from workflow.models.base import as_utc, utcnow
 
 # A Core insert: entries are never read back by the transaction that writes them, so they
 # need no ORM object, and the hot paths (every proposal, every transition) save its cost.
@@ -51,17 +53,24 @@ def record_rows(session: Session, rows: list[dict[str, Any]]) -> None:
 
 
 def assessment_changed(
-    session: Session, *, actor: str, action: str, assessment_id: str, **details: Any
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    assessment_id: str,
+    with_writes: Sequence[Write] = (),
+    **details: Any,
 ) -> None:
-    """Append the audit entry of a change to one assessment."""
-    record(
-        session,
+    """Append the audit entry of a change to one assessment, after the rows `with_writes` the
+    caller has yet to insert, all in one round trip (`db.insert_each`)."""
+    entry = row(
         actor=actor,
         action=action,
         subject_type="assessment",
         subject_id=assessment_id,
-        **details,
+        details=details,
     )
+    insert_each(session, [*with_writes, (AuditEntry.__table__, {"at": utcnow(), **entry})])
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,12 +1,12 @@
 """Engines and the unit of work: the one place a transaction is committed or rolled back."""
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
-from sqlalchemy import JSON, Engine, Table, event, insert
+from sqlalchemy import JSON, Engine, Insert, Table, bindparam, event, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -81,6 +81,41 @@ def per_dialect(build: Callable[[Callable], Any]) -> Callable[[Session], Any]:
     call the result with a session for that session's statement (hot paths need not rebuild it)."""
     built = {"postgresql": build(pg_insert), "sqlite": build(sqlite_insert)}
     return lambda session: built[session.get_bind().dialect.name]
+
+
+Write = tuple[Table, dict[str, Any]]
+
+
+def insert_each(session: Session, writes: Sequence[Write]) -> None:
+    """Insert one row into each table, in order, in one round trip: on PostgreSQL a single
+    statement (the first rows in data-modifying WITH clauses), elsewhere a statement each.
+    Each row must give every column that has a default: PostgreSQL's statement applies none."""
+    if not is_postgres(session):
+        for table, row in writes:
+            session.execute(insert(table), row)
+        return
+    shape = tuple((table, tuple(row)) for table, row in writes)
+    params = {
+        f"w{i}_{column}": value
+        for i, (_, row) in enumerate(writes)
+        for column, value in row.items()
+    }
+    session.execute(_together(shape), params)
+
+
+@cache
+def _together(shape: tuple[tuple[Table, tuple[str, ...]], ...]) -> Insert:
+    """The one statement `insert_each` runs for rows of these tables and columns."""
+
+    def one(index: int, table: Table, columns: tuple[str, ...]) -> Insert:
+        values = {c: bindparam(f"w{index}_{c}", type_=table.c[c].type) for c in columns}
+        return insert(table).values(values)
+
+    *first, (last_table, last_columns) = shape
+    statement = one(len(first), last_table, last_columns)
+    for index, (table, columns) in enumerate(first):
+        statement = statement.add_cte(one(index, table, columns).cte(f"write_{index}"))
+    return statement
 
 
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:

@@ -1,11 +1,13 @@
 """Proposals: one live HUMAN expectation per (item, annotator); every version kept."""
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, insert
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, func, select
 
 from workflow import audit, outbox
+from workflow.db import Write
 from workflow.entities import AssessmentDraft
 from workflow.errors import AlreadyExists, NotFound
 from workflow.items import ItemRef, item_for, lock_item
@@ -52,8 +54,6 @@ def live_proposals_of(session: Session, item_ids: list[int]) -> dict[int, list[A
 _LIVE_BY_ANNOTATOR = select(_ASSESSMENTS.c.source_id, _ASSESSMENTS.c.assessment_id).where(
     *_live(bindparam("item_id"))
 )
-_INSERT_PROPOSAL = insert(_ASSESSMENTS)
-_INSERT_REVISION = insert(ProposalRevision.__table__)
 
 
 def _live_by_annotator(session: Session, item_id: int) -> dict[str, str]:
@@ -62,10 +62,10 @@ def _live_by_annotator(session: Session, item_id: int) -> dict[str, str]:
     return {annotator: assessment_id for annotator, assessment_id in rows}
 
 
-def _add_revision(session: Session, proposal: Assessment, *, actor: str) -> None:
-    """Keep this version of the proposal (a Core insert: history is never read back here)."""
-    session.execute(
-        _INSERT_REVISION,
+def _revision(proposal: Assessment, *, actor: str) -> Write:
+    """This version of the proposal, to keep (history is never read back here)."""
+    return (
+        ProposalRevision.__table__,
         {
             "assessment_id": proposal.assessment_id,
             "revision": proposal.revision,
@@ -73,6 +73,7 @@ def _add_revision(session: Session, proposal: Assessment, *, actor: str) -> None
             "rationale": proposal.rationale,
             "metadata": dict(proposal.meta),
             "actor": actor,
+            "created_at": utcnow(),
         },
     )
 
@@ -111,9 +112,11 @@ def _changed(
     actor: str,
     default_overlap: int,
     live: int | None = None,
+    writes: Sequence[Write] = (),
 ) -> None:
     """What every proposal change owes: an audit entry and, if it can matter, an evaluation.
-    `live` is the item's live proposal count when the caller knows it, else it is counted."""
+    `live` is the item's live proposal count when the caller knows it, else it is counted;
+    `writes` are the change's own rows, inserted with the audit entry in one round trip."""
     assert item.id is not None
     session.flush()
     if needs_evaluation(session, item, default_overlap, live):
@@ -123,6 +126,7 @@ def _changed(
         actor=actor,
         action=action,
         assessment_id=proposal.assessment_id,
+        with_writes=writes,
         item_id=item.id,
         revision=proposal.revision,
     )
@@ -153,9 +157,10 @@ def submit(
         return proposal, item.canonical
     check_fits(session, item, draft.value)
     proposal = Assessment.from_draft(trace_id, draft, Role.PROPOSAL, item_id=item.id)
-    session.execute(_INSERT_PROPOSAL, column_values(proposal))
-    _add_revision(session, proposal, actor=actor)
-    _changed(session, item, proposal, "proposal.submit", actor, default_overlap, len(live) + 1)
+    writes = [(_ASSESSMENTS, column_values(proposal)), _revision(proposal, actor=actor)]
+    _changed(
+        session, item, proposal, "proposal.submit", actor, default_overlap, len(live) + 1, writes
+    )
     return proposal, item.canonical
 
 
@@ -180,8 +185,8 @@ def edit(
     proposal.revision += 1
     proposal.updated_at = utcnow()
     session.add(proposal)
-    _add_revision(session, proposal, actor=actor)
-    _changed(session, item, proposal, "proposal.edit", actor, default_overlap)
+    revision = [_revision(proposal, actor=actor)]
+    _changed(session, item, proposal, "proposal.edit", actor, default_overlap, writes=revision)
     return proposal
 
 
