@@ -100,8 +100,9 @@ async def drive(
 def item_latencies(database_url: str, first_item: int) -> dict[str, list[float]]:
     """Seconds from the item's last proposal to its promotion or routing, per outcome, for the
     items numbered `first_item` and up (the ones after the warm-up); and under "published",
-    the part of that until the relay published the item's evaluation (the API's share: the
-    commit, the relay's wake-up and linger), the rest being the broker's and the workers'."""
+    the part of that until the item's evaluation left the outbox: published by the relay (the
+    commit, the relay's wake-up and linger) or taken along by a worker. The rest is the
+    broker's and the workers'."""
     query = text("""
         WITH last_proposal AS (
             SELECT details->>'item_id' AS item, max(at) AS at FROM audit_log
