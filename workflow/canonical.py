@@ -77,13 +77,11 @@ _VALID_OF_KEYS = (
 )
 
 
-def promote_all(
-    session: Session, promotions: list[tuple[Item, Decision]], *, actor: str
-) -> list[Assessment]:
+def promote_all(session: Session, promotions: list[tuple[Item, Decision]], *, actor: str) -> None:
     """Make each decision's value the canonical expectation of its item; a previous one is
     kept, not valid, and the new one overrides it. Statements do not grow with the items."""
     if not promotions:
-        return []
+        return
     keys = [(item.trace_id, item.span_id, item.name) for item, _ in promotions]
     previous = {
         (row.trace_id, row.span_id, row.name): row
@@ -116,7 +114,6 @@ def promote_all(
             for (item, decision), row in zip(promotions, canonicals, strict=True)
         ],
     )
-    return canonicals
 
 
 def _canonical(item: Item, decision: Decision, previous: Assessment | None) -> Assessment:

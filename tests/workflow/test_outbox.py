@@ -100,15 +100,22 @@ def agreed_items(engine, count: int) -> list[int]:
     return item_ids
 
 
+def evaluations_of(engine, item_ids: list[int]) -> list[tuple[int, dict]]:
+    """An evaluation message for each item, enqueued and committed (not published)."""
+    with unit_of_work(engine) as session:
+        return [
+            (outbox.enqueue(session, outbox.EVALUATE_ITEM, item_id=i), {"item_id": i})
+            for i in item_ids
+        ]
+
+
 def test_a_delivery_runs_its_evaluations_together_and_a_poison_one_alone(committed):
     runner = TaskRunner(committed, Settings(environment="test"))
     item_ids = agreed_items(committed, 3)
     with unit_of_work(committed) as session:
         session.exec(delete(OutboxMessage))  # the proposals' own evaluations: sent below
-        messages = [
-            (outbox.enqueue(session, outbox.EVALUATE_ITEM, item_id=item_id), {"item_id": item_id})
-            for item_id in [*item_ids, 10**6]  # the last names no item: it fails every time
-        ]
+    # The last names no item: it fails every time.
+    messages = evaluations_of(committed, [*item_ids, 10**6])
     with pytest.raises(NotFound):
         runner.run_delivery(outbox.EVALUATE_ITEM, messages)
     with Session(committed) as session:
@@ -134,16 +141,8 @@ def test_evaluations_delivered_together_write_what_one_at_a_time_would(committed
     item_ids = agreed_items(committed, 4)
     with unit_of_work(committed) as session:
         session.exec(delete(OutboxMessage))
-
-    def enqueue(item_ids: list[int]) -> list[tuple[int, dict]]:
-        with unit_of_work(committed) as session:
-            return [
-                (outbox.enqueue(session, outbox.EVALUATE_ITEM, item_id=i), {"item_id": i})
-                for i in item_ids
-            ]
-
-    assert runner.run_delivery(outbox.EVALUATE_ITEM, enqueue(item_ids[:3])) == 3
-    [(message_id, payload)] = enqueue(item_ids[3:])  # after the others: it runs alone
+    assert runner.run_delivery(outbox.EVALUATE_ITEM, evaluations_of(committed, item_ids[:3])) == 3
+    [(message_id, payload)] = evaluations_of(committed, item_ids[3:])  # after: it runs alone
     assert runner.run(message_id, outbox.EVALUATE_ITEM, payload) is True
     with Session(committed) as session:
         for item_id in item_ids:
@@ -190,15 +189,6 @@ def test_a_redelivered_group_counts_each_message_only_when_it_starts(committed):
         # again each time; the two behind it were never reached again, so never counted.
         assert [row.attempts for row in rows] == [2, 3, 1, 1]
         assert [row.completed_at is not None for row in rows] == [True, False, False, False]
-
-
-def evaluations_of(engine, item_ids: list[int]) -> list[tuple[int, dict]]:
-    """An evaluation message for each item, enqueued and committed (not published)."""
-    with unit_of_work(engine) as session:
-        return [
-            (outbox.enqueue(session, outbox.EVALUATE_ITEM, item_id=i), {"item_id": i})
-            for i in item_ids
-        ]
 
 
 def test_a_delivery_takes_along_the_evaluations_nobody_started(committed):
