@@ -22,6 +22,11 @@ class HttpError(Exception):
     """The server closed the connection or answered something this client does not speak."""
 
 
+# uvicorn closes a keep-alive connection idle for 5 s; one idle longer than this is reopened
+# rather than written to (the server may be closing it as the request arrives).
+IDLE_LIMIT = 4.0
+
+
 class Connection:
     """One keep-alive connection; one request at a time."""
 
@@ -30,12 +35,15 @@ class Connection:
         self._auth = "".join(f"{name}: {value}\r\n" for name, value in auth().items())
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
+        self._last_used = 0.0
 
     async def _open(self) -> None:
         self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
 
     async def request(self, method: str, path: str, body: Any = None) -> tuple[int, bytes]:
         """Send one request (a JSON body if given) and return (status, response body)."""
+        if self._writer is not None and time.monotonic() - self._last_used > IDLE_LIMIT:
+            self.close()
         if self._writer is None:
             await self._open()
         assert self._reader is not None and self._writer is not None
@@ -50,6 +58,8 @@ class Connection:
         except (OSError, asyncio.IncompleteReadError, HttpError):
             self.close()
             raise
+        finally:
+            self._last_used = time.monotonic()
 
     async def _response(self) -> tuple[int, bytes]:
         assert self._reader is not None
@@ -79,7 +89,8 @@ class Pool:
     """A fixed number of connections shared by any number of concurrent requests."""
 
     def __init__(self, host: str, port: int, size: int) -> None:
-        self._idle: asyncio.Queue[Connection] = asyncio.Queue()
+        # Last in, first out: at a low rate the same few connections stay warm.
+        self._idle: asyncio.Queue[Connection] = asyncio.LifoQueue()
         for _ in range(size):
             self._idle.put_nowait(Connection(host, port))
 
