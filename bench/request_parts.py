@@ -51,14 +51,18 @@ def main() -> None:
         answer = real_log(
             session, trace_id=trace_id, draft=draft, by=trusted("bench"), limits=app.state.limits
         )
+
+    def fixed_caller(session, **_) -> Actor:
+        return Actor(caller.name, caller.permissions)
+
+    def fixed_answer(session, **_):
+        return answer
+
     variants = {
         "whole request": (real_authenticate, real_log),
-        "no token lookup": (lambda session, **_: Actor(caller.name, caller.permissions), real_log),
-        "no domain work": (real_authenticate, lambda session, **_: answer),
-        "neither": (
-            lambda session, **_: Actor(caller.name, caller.permissions),
-            lambda session, **_: answer,
-        ),
+        "no token lookup": (fixed_caller, real_log),
+        "no domain work": (real_authenticate, fixed_answer),
+        "neither": (fixed_caller, fixed_answer),
     }
     cpu: dict[str, list[float]] = {name: [] for name in variants}
 
