@@ -8,8 +8,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from api.deps import Before, SessionDep, SettingsDep
 from api.page_auth import FormPage, Page, PageSession
 from api.pages import render
-from workflow import audit, users
-from workflow.access import Permission, UserRole
+from workflow import audit
+from workflow.identity import users
+from workflow.identity.access import Permission, UserRole
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 

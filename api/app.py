@@ -30,9 +30,9 @@ from api.ratelimit import make_limiter
 from api.security_headers import SecurityHeaders
 from workers.embedded import Embedded
 from workers.relay import Relay
-from workflow import users
-from workflow.db import make_engine, unit_of_work
-from workflow.settings import Settings, get_settings
+from workflow.identity import users
+from workflow.kernel.db import make_engine, unit_of_work
+from workflow.kernel.settings import Settings, get_settings
 
 MLFLOW_PREFIXES = ("/api/3.0/mlflow", "/ajax-api/3.0/mlflow")
 STATIC = Path(__file__).resolve().parent.parent / "static"

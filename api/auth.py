@@ -10,9 +10,9 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import SessionDep
-from workflow import tokens
-from workflow.access import Actor, Permission
-from workflow.errors import Forbidden, RateLimited, Unauthenticated
+from workflow.identity import tokens
+from workflow.identity.access import Actor, Permission
+from workflow.kernel.errors import Forbidden, RateLimited, Unauthenticated
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

@@ -10,8 +10,8 @@ from sqlmodel import Session
 
 from api.auth import admit
 from workflow import outbox
-from workflow.access import Actor, Permission
-from workflow.db import unit_of_work
+from workflow.identity.access import Actor, Permission
+from workflow.kernel.db import unit_of_work
 
 T = TypeVar("T")
 

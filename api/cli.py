@@ -6,11 +6,11 @@ from typing import Annotated
 
 import typer
 
-from workflow.db import make_engine, unit_of_work
-from workflow.errors import QuorumError
-from workflow.migrations import upgrade
-from workflow.settings import get_settings
-from workflow.traces import register_traces
+from workflow.kernel.db import make_engine, unit_of_work
+from workflow.kernel.errors import QuorumError
+from workflow.kernel.settings import get_settings
+from workflow.models.migrations import upgrade
+from workflow.traces.store import register_traces
 
 app = typer.Typer(help="Quorum: several annotators' expectations in, one trusted ground truth out.")
 traces_app = typer.Typer(help="Register traces.")

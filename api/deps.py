@@ -8,9 +8,9 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from workflow import outbox
-from workflow.db import unit_of_work
-from workflow.settings import Settings
-from workflow.values import ValueLimits
+from workflow.kernel.db import unit_of_work
+from workflow.kernel.settings import Settings
+from workflow.kernel.values import ValueLimits
 
 # The dependencies are `async def` although they do no I/O of their own: FastAPI runs a plain
 # `def` dependency in its thread pool, and each such hop cost more CPU than a SQL statement

@@ -13,8 +13,8 @@ from starlette.exceptions import HTTPException
 from api import page_auth, pages
 from api.security_headers import HEADERS
 from workflow import audit
-from workflow.db import unit_of_work
-from workflow.errors import (
+from workflow.kernel.db import unit_of_work
+from workflow.kernel.errors import (
     AlreadyExists,
     Conflict,
     Forbidden,

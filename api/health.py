@@ -5,7 +5,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from api.deps import SessionDep
-from workflow.overview import backlog
+from workflow.items.overview import backlog
 
 router = APIRouter(tags=["health"])
 

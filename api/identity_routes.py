@@ -8,8 +8,9 @@ from pydantic import BaseModel, Field
 
 from api.auth import Admin, Anyone
 from api.deps import Before, RowId, SessionDep, SettingsDep
-from workflow import audit, tokens, users
-from workflow.access import Permission, UserRole
+from workflow import audit
+from workflow.identity import tokens, users
+from workflow.identity.access import Permission, UserRole
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
 

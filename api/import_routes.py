@@ -11,8 +11,8 @@ from api.auth import Importer
 from api.deps import LimitsDep, SessionDep, SettingsDep
 from api.mlflow import wire
 from api.mlflow.schemas import AssessmentIn
-from workflow import bulk_import
-from workflow.errors import InvalidInput, QuorumError
+from workflow import imports
+from workflow.kernel.errors import InvalidInput, QuorumError
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
 
@@ -76,7 +76,7 @@ async def import_expectations(
         raise InvalidInput(f"at most {settings.max_import_entries} entries per import")
     entries = [_entry(index, document) for index, document in enumerate(documents)]
     result = await run_in_threadpool(
-        bulk_import.import_proposals,
+        imports.import_proposals,
         session,
         entries=entries,
         actor=by.name,

@@ -9,10 +9,10 @@ from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import SessionDep
-from workflow import web_sessions
-from workflow.access import Actor, Permission
-from workflow.errors import Forbidden, Unauthenticated
-from workflow.secrets import csrf_token, new_secret, same
+from workflow.identity import web_sessions
+from workflow.identity.access import Actor, Permission
+from workflow.identity.secrets import csrf_token, new_secret, same
+from workflow.kernel.errors import Forbidden, Unauthenticated
 
 SESSION_COOKIE = "quorum_session"
 LOGIN_COOKIE = "quorum_login"  # the nonce behind the sign-in form's CSRF token

@@ -13,8 +13,10 @@ from fastapi.templating import Jinja2Templates
 from api import page_auth
 from api.deps import RowId, SessionDep
 from api.page_auth import FormPage, Page, PageSession
-from workflow import assessments, overview, tokens, traces, web_sessions
-from workflow.errors import InvalidInput
+from workflow import assessments, traces
+from workflow.identity import tokens, web_sessions
+from workflow.items import overview
+from workflow.kernel.errors import InvalidInput
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 

@@ -7,11 +7,12 @@ from pydantic import BaseModel, Field, JsonValue
 
 from api.auth import Manager, Reader, Reviewer
 from api.deps import LimitsDep, RowId, SessionDep, SettingsDep
-from workflow import label_schemas, review
-from workflow.access import Actor, Permission
-from workflow.errors import Forbidden
+from workflow import review
+from workflow.identity.access import Actor, Permission
+from workflow.items import label_schemas
+from workflow.kernel.errors import Forbidden
 from workflow.models import LabelSchema
-from workflow.quorum_rule import Choice
+from workflow.review.quorum_rule import Choice
 
 router = APIRouter(prefix="/api/v1", tags=["review"])
 

@@ -9,9 +9,9 @@ from api.auth import Reader, requires
 from api.deps import SessionDep, SettingsDep
 from api.mlflow.wire import rfc3339
 from workflow import traces
-from workflow.access import Actor, Permission
-from workflow.entities import TraceView
-from workflow.errors import InvalidInput
+from workflow.identity.access import Actor, Permission
+from workflow.kernel.entities import TraceView
+from workflow.kernel.errors import InvalidInput
 
 router = APIRouter(prefix="/api/v1/traces", tags=["traces"])
 

@@ -20,10 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from http_load import auth
 
-from workflow import tokens, users
-from workflow.access import trusted
-from workflow.db import make_engine, unit_of_work
-from workflow.migrations import upgrade
+from workflow.identity import tokens, users
+from workflow.identity.access import trusted
+from workflow.kernel.db import make_engine, unit_of_work
+from workflow.models.migrations import upgrade
 
 ADMIN_URL = os.environ.get("QUORUM_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 QUORUM = str(Path(sys.executable).parent / "quorum")

@@ -19,7 +19,7 @@ from harness import cpu_by_part, percentile, quorum_stack, register_traces, save
 from http_load import Connection, HttpError, Pool, auth
 from sqlalchemy import text
 
-from workflow.db import make_engine
+from workflow.kernel.db import make_engine
 
 DISPUTED_SHARE = 5  # one item in five gets three different answers and goes to the committee
 

@@ -19,12 +19,13 @@ from harness import RESULTS, bench_token, fresh_database, trace_payload
 
 from api.app import create_app
 from workers.handlers import TaskRunner
-from workflow import assessments, outbox, review, traces, users
-from workflow.access import trusted
-from workflow.db import make_engine, unit_of_work
-from workflow.entities import AssessmentDraft, Kind, SourceType
-from workflow.settings import Settings
-from workflow.values import ValueLimits
+from workflow import assessments, outbox, review, traces
+from workflow.identity import users
+from workflow.identity.access import trusted
+from workflow.kernel.db import make_engine, unit_of_work
+from workflow.kernel.entities import AssessmentDraft, Kind, SourceType
+from workflow.kernel.settings import Settings
+from workflow.kernel.values import ValueLimits
 
 DISPUTED_SHARE = 5
 

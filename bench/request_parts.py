@@ -16,11 +16,12 @@ from harness import bench_token, fresh_database, save_result, trace_payload
 from profile_hot_paths import propose_through_asgi
 
 from api.app import create_app
-from workflow import assessments, tokens, traces
-from workflow.access import Actor, actor_for, trusted
-from workflow.db import make_engine, unit_of_work
-from workflow.entities import AssessmentDraft, Kind, SourceType
-from workflow.settings import Settings
+from workflow import assessments, traces
+from workflow.identity import tokens
+from workflow.identity.access import Actor, actor_for, trusted
+from workflow.kernel.db import make_engine, unit_of_work
+from workflow.kernel.entities import AssessmentDraft, Kind, SourceType
+from workflow.kernel.settings import Settings
 
 
 def main() -> None:

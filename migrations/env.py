@@ -4,7 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import workflow.models  # noqa: F401  (registers every table on SQLModel.metadata)
-from workflow.db import make_engine
+from workflow.kernel.db import make_engine
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -9,8 +9,8 @@ from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
 import workflow.models  # noqa: F401  (fills SQLModel.metadata)
-from workflow.db import make_engine
-from workflow.migrations import upgrade
+from workflow.kernel.db import make_engine
+from workflow.models.migrations import upgrade
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "QUORUM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"

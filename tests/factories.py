@@ -6,11 +6,13 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from workflow import assessments, outbox, pipeline, review, users
-from workflow.access import trusted
-from workflow.entities import AssessmentDraft, Kind, SourceType
+from workflow import assessments, outbox, review
+from workflow.identity import users
+from workflow.identity.access import trusted
+from workflow.items import pipeline
+from workflow.kernel.entities import AssessmentDraft, Kind, SourceType
+from workflow.kernel.values import ValueLimits
 from workflow.models import Assessment, OutboxMessage
-from workflow.values import ValueLimits
 
 LIMITS = ValueLimits()
 ROOT_SPAN = "cae1e44d99366d7d"

@@ -2,10 +2,10 @@
 
 from sqlalchemy import Engine
 
-from workflow import tokens, users
-from workflow.access import trusted
-from workflow.db import unit_of_work
-from workflow.errors import AlreadyExists
+from workflow.identity import tokens, users
+from workflow.identity.access import trusted
+from workflow.kernel.db import unit_of_work
+from workflow.kernel.errors import AlreadyExists
 
 TESTER = "tester"  # the admin (and importer) the API tests act as unless they say otherwise
 PASSWORD = "a long enough test password"

@@ -42,7 +42,7 @@ def test_every_quorum_command_parses_in_the_cli(name):
 def test_production_settings_are_refused_without_secrets():
     from pydantic import ValidationError
 
-    from workflow.settings import Settings
+    from workflow.kernel.settings import Settings
 
     with pytest.raises(ValidationError, match="SECRET_KEY"):
         Settings(environment="production", database_url="postgresql://x@y/z")
@@ -51,7 +51,7 @@ def test_production_settings_are_refused_without_secrets():
 def test_a_visibility_timeout_shorter_than_the_task_limit_is_refused():
     from pydantic import ValidationError
 
-    from workflow.settings import Settings
+    from workflow.kernel.settings import Settings
 
     with pytest.raises(ValidationError, match="VISIBILITY_TIMEOUT"):
         Settings(task_time_limit=60, visibility_timeout=30)

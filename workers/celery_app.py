@@ -10,10 +10,10 @@ from sqlalchemy.exc import OperationalError
 
 from workers.handlers import TaskRunner
 from workflow import outbox
-from workflow.db import autocommit, make_engine, unit_of_work
-from workflow.errors import Conflict
-from workflow.reconcile import reconcile
-from workflow.settings import Settings, get_settings
+from workflow.kernel.db import autocommit, make_engine, unit_of_work
+from workflow.kernel.errors import Conflict
+from workflow.kernel.settings import Settings, get_settings
+from workflow.tasks.reconcile import reconcile
 
 RECONCILE = "quorum.reconcile"
 

@@ -10,10 +10,10 @@ from workers.handlers import TaskRunner
 from workers.inprocess import InProcessPublisher
 from workers.relay import Relay
 from workflow import outbox
-from workflow.db import unit_of_work
-from workflow.overview import backlog
-from workflow.reconcile import ReconcileReport, reconcile
-from workflow.settings import Settings
+from workflow.items.overview import backlog
+from workflow.kernel.db import unit_of_work
+from workflow.kernel.settings import Settings
+from workflow.tasks.reconcile import ReconcileReport, reconcile
 
 log = logging.getLogger(__name__)
 

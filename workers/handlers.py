@@ -7,10 +7,11 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from workflow import outbox, pipeline, review
-from workflow.db import autocommit, unit_of_work
+from workflow import outbox, review
+from workflow.items import pipeline
+from workflow.kernel.db import autocommit, unit_of_work
+from workflow.kernel.settings import Settings
 from workflow.models import OutboxMessage
-from workflow.settings import Settings
 
 log = logging.getLogger(__name__)
 

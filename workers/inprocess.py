@@ -6,7 +6,7 @@ import threading
 from collections.abc import Sequence
 
 from workers.handlers import Message, TaskRunner
-from workflow.outbox import Pending
+from workflow.outbox.messages import Pending
 
 log = logging.getLogger(__name__)
 

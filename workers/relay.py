@@ -5,8 +5,8 @@ import threading
 
 from sqlalchemy import Engine
 
-from workflow.db import autocommit
-from workflow.outbox import ROUND_LIMIT, Publisher, publish_pending
+from workflow.kernel.db import autocommit
+from workflow.outbox.messages import ROUND_LIMIT, Publisher, publish_pending
 
 log = logging.getLogger(__name__)
 

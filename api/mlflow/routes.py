@@ -12,7 +12,7 @@ from api.mlflow import wire
 from api.mlflow.schemas import CreateAssessmentIn, UpdateAssessmentIn
 from api.mlflow.traces_wire import trace_info_json, trace_json
 from workflow import assessments, traces
-from workflow.access import Actor
+from workflow.identity.access import Actor
 
 router = APIRouter(tags=["mlflow"])
 

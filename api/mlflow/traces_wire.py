@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from api.mlflow.wire import assessment_json
-from workflow.entities import AssessmentView, Kind, SpanView, TraceView
-from workflow.ids import hex_to_base64
+from workflow.kernel.entities import AssessmentView, Kind, SpanView, TraceView
+from workflow.kernel.ids import hex_to_base64
 
 # Tells the client the spans are served by this server (GET /traces/get), not an artifact store.
 _SPANS_IN_STORE = {"mlflow.trace.spansLocation": "TRACKING_STORE"}

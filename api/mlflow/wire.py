@@ -7,14 +7,14 @@ from typing import Any
 from pydantic.alias_generators import to_snake
 
 from api.mlflow.schemas import AssessmentIn, ExpectationIn, UpdateAssessmentIn
-from workflow.entities import (
+from workflow.kernel.entities import (
     AssessmentChanges,
     AssessmentDraft,
     AssessmentView,
     Kind,
     source_type,
 )
-from workflow.errors import InvalidInput
+from workflow.kernel.errors import InvalidInput
 
 JSON_FORMAT = "JSON_FORMAT"
 _MASK_PATHS = frozenset({"assessment_name", "expectation", "feedback", "rationale", "metadata"})

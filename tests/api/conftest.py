@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from api.app import create_app
 from tests.identities import TESTER, bearer, token_for
-from workflow.settings import Settings
+from workflow.kernel.settings import Settings
 
 # Tests other than the rate limit's own write as fast as they like; cookies travel over
 # plain http to 127.0.0.1 (the default, Secure, is checked on its own).

@@ -13,14 +13,15 @@ from sqlmodel import SQLModel
 
 from tests.factories import human, judge, trace_json
 from tests.identities import bearer, token_for
-from workflow import assessments, campaigns, review, tokens, traces
-from workflow.access import trusted
-from workflow.db import unit_of_work
+from workflow import assessments, campaigns, review, traces
+from workflow.identity import tokens
+from workflow.identity.access import trusted
+from workflow.identity.secrets import csrf_token, digest
+from workflow.identity.web_sessions import LIFETIME
+from workflow.kernel.db import unit_of_work
+from workflow.kernel.values import ValueLimits
 from workflow.models import WebSession
 from workflow.models.base import utcnow
-from workflow.secrets import csrf_token, digest
-from workflow.values import ValueLimits
-from workflow.web_sessions import LIFETIME
 
 # Role → (user name, role, importer?). "anonymous" presents no credential at all.
 PEOPLE = {

@@ -10,7 +10,7 @@ from schemathesis.checks import negative_data_rejection, not_a_server_error
 
 from api.app import create_app
 from tests.identities import bearer, token_for
-from workflow.settings import Settings
+from workflow.kernel.settings import Settings
 
 # The description is the app's own, built without a database.
 SCHEMA = schemathesis.openapi.from_dict(create_app(Settings(database_url="sqlite://")).openapi())

@@ -9,7 +9,7 @@ from sqlalchemy import event
 from api.app import create_app
 from tests.factories import trace_json
 from tests.identities import TESTER, bearer, token_for
-from workflow.settings import Settings
+from workflow.kernel.settings import Settings
 
 
 @contextmanager

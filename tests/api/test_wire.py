@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from api.mlflow.schemas import AssessmentIn, ExpectationIn, UpdateAssessmentIn
 from api.mlflow.wire import expectation_json, expectation_value, mask_paths, to_draft
-from workflow.errors import InvalidInput
+from workflow.kernel.errors import InvalidInput
 
 json_values = st.recursive(
     st.none()

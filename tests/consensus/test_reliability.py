@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from workflow.consensus import ConsensusError, LabelSchemaSpec, ProposalInput, evaluate_item
-from workflow.consensus.dataset import annotator_kappa, schema_alpha
-from workflow.consensus.dawid_skene import dawid_skene
-from workflow.consensus.reliability import agreement_with, leave_one_out
+from workflow.consensus.stats.dataset import annotator_kappa, schema_alpha
+from workflow.consensus.stats.dawid_skene import dawid_skene
+from workflow.consensus.stats.reliability import agreement_with, leave_one_out
 
 SPEC = LabelSchemaSpec(name="c", value_type="categorical", options=("a", "b", "c"))
 ACCURACY = {"a": 0.9, "b": 0.8, "c": 0.7, "d": 0.6, "e": 0.5, "newcomer": 0.95}

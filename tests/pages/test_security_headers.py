@@ -226,7 +226,7 @@ def test_a_server_error_carries_the_headers_too():
     from fastapi.testclient import TestClient
 
     from api.app import create_app
-    from workflow.settings import Settings
+    from workflow.kernel.settings import Settings
 
     app = create_app(Settings(database_url="sqlite://"))
 

@@ -5,8 +5,8 @@ from sqlmodel import Session, select, update
 from tests.api.conftest import LiveServer
 from tests.factories import LIMITS, human, trace_json
 from workflow import assessments, traces
-from workflow.access import trusted
-from workflow.db import unit_of_work
+from workflow.identity.access import trusted
+from workflow.kernel.db import unit_of_work
 from workflow.models import Item, OutboxMessage
 from workflow.models.base import utcnow
 

@@ -6,7 +6,7 @@ from sqlalchemy import event
 
 from workers.relay import Relay
 from workflow import outbox
-from workflow.db import unit_of_work
+from workflow.kernel.db import unit_of_work
 
 
 class Recording:

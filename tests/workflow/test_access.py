@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workflow.access import (
+from workflow.identity.access import (
     ROLE_PERMISSIONS,
     Actor,
     Permission,

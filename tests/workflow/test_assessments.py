@@ -13,9 +13,9 @@ from tests.factories import (
     trace_json,
 )
 from workflow import assessments, traces
-from workflow.access import trusted
-from workflow.entities import AssessmentChanges
-from workflow.errors import AlreadyExists, InvalidInput, NotFound
+from workflow.identity.access import trusted
+from workflow.kernel.entities import AssessmentChanges
+from workflow.kernel.errors import AlreadyExists, InvalidInput, NotFound
 from workflow.models import Assessment, AuditEntry, Item, OutboxMessage, ProposalRevision, Role
 
 

@@ -3,8 +3,9 @@
 import pytest
 from sqlmodel import select
 
-from workflow import campaigns, users
-from workflow.errors import AlreadyExists, InvalidInput, NotFound
+from workflow import campaigns
+from workflow.identity import users
+from workflow.kernel.errors import AlreadyExists, InvalidInput, NotFound
 from workflow.models import AuditEntry
 
 

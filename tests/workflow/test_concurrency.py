@@ -6,8 +6,8 @@ from sqlmodel import Session, func, select
 
 from tests.factories import LIMITS, human, trace_json
 from workflow import assessments, traces
-from workflow.access import trusted
-from workflow.db import unit_of_work
+from workflow.identity.access import trusted
+from workflow.kernel.db import unit_of_work
 from workflow.models import Assessment, Item, ProposalRevision, Role
 
 
@@ -55,7 +55,8 @@ def test_many_annotators_at_once_share_one_item(committed):
 
 
 def test_every_task_twice_and_twenty_promotions_at_once_change_nothing_more(committed):
-    from workflow import pipeline, review
+    from workflow import review
+    from workflow.items import pipeline
     from workflow.models import Decision, Notification
 
     trace_id = register(committed)

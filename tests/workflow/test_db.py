@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.backends import POSTGRES_ADMIN_URL, postgres_engine
-from workflow import db
+from workflow.kernel import db
 
 
 @pytest.fixture

@@ -7,9 +7,10 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from tests.factories import human, trace_json
-from workflow import assessments, tokens, traces, users, web_sessions
-from workflow.access import Actor, Permission, actor_for
-from workflow.errors import (
+from workflow import assessments, traces
+from workflow.identity import tokens, users, web_sessions
+from workflow.identity.access import Actor, Permission, actor_for
+from workflow.kernel.errors import (
     AlreadyExists,
     Conflict,
     Forbidden,
@@ -17,9 +18,9 @@ from workflow.errors import (
     NotFound,
     Unauthenticated,
 )
+from workflow.kernel.values import ValueLimits
 from workflow.models import ApiToken, AuditEntry, User, WebSession
 from workflow.models.base import utcnow
-from workflow.values import ValueLimits
 
 PASSWORD = "correct horse battery staple"
 

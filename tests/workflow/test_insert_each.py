@@ -5,7 +5,7 @@ from sqlmodel import select
 
 from tests.factories import human, trace_json
 from workflow import traces
-from workflow.db import insert_each
+from workflow.kernel.db import insert_each
 from workflow.models import Assessment, AuditEntry, ProposalRevision, Role
 from workflow.models.base import column_values, utcnow
 

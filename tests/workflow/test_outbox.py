@@ -6,8 +6,9 @@ from sqlmodel import Session, col, delete, func, select
 from tests.factories import propose, trace_json
 from workers.handlers import TaskRunner
 from workflow import outbox, traces
-from workflow.db import unit_of_work
-from workflow.errors import NotFound
+from workflow.kernel.db import unit_of_work
+from workflow.kernel.errors import NotFound
+from workflow.kernel.settings import Settings
 from workflow.models import (
     Assessment,
     AuditEntry,
@@ -17,7 +18,6 @@ from workflow.models import (
     OutboxMessage,
     Role,
 )
-from workflow.settings import Settings
 
 
 class Down:

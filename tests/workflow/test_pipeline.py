@@ -4,9 +4,10 @@ import pytest
 from sqlmodel import Session, col, select
 
 from tests.factories import propose, run_outbox, trace_json
-from workflow import assessments, pipeline, traces
-from workflow.access import trusted
-from workflow.errors import InvalidInput
+from workflow import assessments, traces
+from workflow.identity.access import trusted
+from workflow.items import pipeline
+from workflow.kernel.errors import InvalidInput
 from workflow.models import Assessment, AuditEntry, Decision, Item, LabelSchema, Role
 
 

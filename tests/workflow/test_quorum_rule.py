@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workflow.quorum_rule import Ballot, Choice, Standing, strict_majority
+from workflow.review.quorum_rule import Ballot, Choice, Standing, strict_majority
 
 
 def vote(reviewer: str, value) -> Ballot:

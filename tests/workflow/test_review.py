@@ -4,9 +4,10 @@ import pytest
 from sqlmodel import Session, func, select, update
 
 from tests.factories import LIMITS, propose, reviewers, run_outbox, trace_json
-from workflow import assessments, pipeline, review, traces
-from workflow.access import trusted
-from workflow.errors import Conflict, Forbidden, InvalidInput
+from workflow import assessments, review, traces
+from workflow.identity.access import trusted
+from workflow.items import pipeline
+from workflow.kernel.errors import Conflict, Forbidden, InvalidInput
 from workflow.models import (
     Assessment,
     Decision,
@@ -17,8 +18,8 @@ from workflow.models import (
     ReviewAssignment,
     Role,
 )
-from workflow.quorum_rule import Choice
-from workflow.reconcile import reconcile
+from workflow.review.quorum_rule import Choice
+from workflow.tasks.reconcile import reconcile
 
 COMMITTEE = ["r1@x", "r2@x", "r3@x"]
 

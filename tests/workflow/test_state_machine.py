@@ -12,14 +12,14 @@ from tests.backends import wipe
 from tests.factories import LIMITS, RETRIEVER_SPAN, human, reviewers, trace_json
 from workers.handlers import TaskRunner
 from workflow import assessments, outbox, review, traces
-from workflow.access import trusted
-from workflow.db import unit_of_work
-from workflow.errors import QuorumError
+from workflow.identity.access import trusted
+from workflow.kernel.db import unit_of_work
+from workflow.kernel.errors import QuorumError
+from workflow.kernel.settings import Settings
+from workflow.kernel.states import TRANSITIONS, ItemState
 from workflow.models import Assessment, AuditEntry, Item, OutboxMessage, Role
-from workflow.quorum_rule import Choice
-from workflow.reconcile import reconcile
-from workflow.settings import Settings
-from workflow.states import TRANSITIONS, ItemState
+from workflow.review.quorum_rule import Choice
+from workflow.tasks.reconcile import reconcile
 
 TRACE = "tr-5b1e0000000000000000000000000001"
 KEYS = [("expected_answer", ""), ("expected_answer", RETRIEVER_SPAN), ("verdict", "")]

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workflow.errors import Conflict
-from workflow.states import TRANSITIONS, ItemEvent, ItemState, next_state
+from workflow.kernel.errors import Conflict
+from workflow.kernel.states import TRANSITIONS, ItemEvent, ItemState, next_state
 
 
 def reachable_from(state: ItemState) -> set[ItemState]:

@@ -7,7 +7,7 @@ from sqlmodel import Session, func, select
 
 from tests.factories import RETRIEVER_SPAN, ROOT_SPAN, trace_json
 from workflow import traces
-from workflow.errors import AlreadyExists, InvalidInput, NotFound
+from workflow.kernel.errors import AlreadyExists, InvalidInput, NotFound
 from workflow.models import Span, Trace
 
 

@@ -5,10 +5,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.factories import RETRIEVER_SPAN, ROOT_SPAN, b64, trace_json
-from workflow.errors import InvalidInput
-from workflow.ids import hex_to_base64, span_id_to_hex
-from workflow.trace_format import parse_trace, record_fingerprint
-from workflow.values import ValueLimits, check_metadata, check_value
+from workflow.kernel.errors import InvalidInput
+from workflow.kernel.ids import hex_to_base64, span_id_to_hex
+from workflow.kernel.values import ValueLimits, check_metadata, check_value
+from workflow.traces.trace_format import parse_trace, record_fingerprint
 
 LIMITS = ValueLimits(max_value_bytes=1000, max_value_depth=4)
 

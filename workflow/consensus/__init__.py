@@ -1,12 +1,7 @@
 """Quorum's consensus engine: typed agreement, consensus, dataset statistics and reliability.
+Pure: the standard library and numpy only, so workers, the API and notebooks share one engine."""
 
-Pure: the standard library and numpy only, so workers, the API and notebooks share one engine.
-"""
-
-from workflow.consensus.alpha import AlphaResult, alpha
 from workflow.consensus.batch import BatchResult, evaluate_batch
-from workflow.consensus.dataset import annotator_kappa, level_for, schema_alpha
-from workflow.consensus.dawid_skene import DawidSkeneResult, dawid_skene
 from workflow.consensus.decision import (
     AnnotatorReliability,
     FieldDecision,
@@ -18,9 +13,12 @@ from workflow.consensus.decision import (
 from workflow.consensus.engine import decide, evaluate_item
 from workflow.consensus.errors import ConsensusError, SchemaConfigError, ValueMismatchError
 from workflow.consensus.infer import infer_spec
-from workflow.consensus.kappa import KappaMatrix, cohen_kappa, fleiss_kappa, kappa_matrix
-from workflow.consensus.reliability import agreement_with, leave_one_out
 from workflow.consensus.schema import LabelSchemaSpec, ListMode, ValueType
+from workflow.consensus.stats.alpha import AlphaResult, alpha
+from workflow.consensus.stats.dataset import annotator_kappa, level_for, schema_alpha
+from workflow.consensus.stats.dawid_skene import DawidSkeneResult, dawid_skene
+from workflow.consensus.stats.kappa import KappaMatrix, cohen_kappa, fleiss_kappa, kappa_matrix
+from workflow.consensus.stats.reliability import agreement_with, leave_one_out
 
 __all__ = [
     "AlphaResult",

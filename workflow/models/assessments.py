@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import Column, Index, String
 from sqlmodel import Field, SQLModel
 
-from workflow.entities import AssessmentDraft
-from workflow.ids import new_assessment_id
+from workflow.kernel.entities import AssessmentDraft
+from workflow.kernel.ids import new_assessment_id
 from workflow.models.base import json_column, partial_unique, time_column, utcnow
 
 

@@ -6,8 +6,8 @@ from typing import Any
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
+from workflow.kernel.states import ItemState
 from workflow.models.base import empty_list, json_column, partial_unique, time_column, utcnow
-from workflow.states import ItemState
 
 
 class Item(SQLModel, table=True):

@@ -1,0 +1,217 @@
+"""Proposals: one live HUMAN expectation per (item, annotator); every version kept."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import bindparam
+from sqlmodel import Session, col, func, select
+
+from workflow import audit, outbox
+from workflow.items.label_schemas import check_fits
+from workflow.items.store import ItemRef, item_for, lock_item
+from workflow.kernel.db import Write
+from workflow.kernel.entities import AssessmentDraft
+from workflow.kernel.errors import AlreadyExists, NotFound
+from workflow.kernel.states import ItemState
+from workflow.models import Assessment, Item, ProposalRevision, Role
+from workflow.models.base import column_values, utcnow
+
+_COLLECTING = frozenset({ItemState.COLLECTING, ItemState.REOPENED})
+_ASSESSMENTS = Assessment.__table__
+
+
+def live_where(item_filter: Any) -> tuple:
+    """The conditions that pick the live proposals of the items `item_filter` selects
+    (Core columns: ORM and Core statements alike)."""
+    columns = _ASSESSMENTS.c
+    return (item_filter, columns.role == Role.PROPOSAL.value, columns.deleted_at.is_(None))
+
+
+def _live(item_id: Any) -> tuple:
+    return live_where(_ASSESSMENTS.c.item_id == item_id)
+
+
+def live_proposals(session: Session, item_id: int) -> list[Assessment]:
+    """The item's live proposals, in annotator order."""
+    return live_proposals_of(session, [item_id]).get(item_id, [])
+
+
+_LIVE_OF = (
+    select(Assessment)
+    .where(*live_where(col(Assessment.item_id).in_(bindparam("item_ids", expanding=True))))
+    .order_by(col(Assessment.item_id), col(Assessment.source_id))
+)
+
+
+def live_proposals_of(session: Session, item_ids: list[int]) -> dict[int, list[Assessment]]:
+    """Each item's live proposals, in annotator order; an item with none is left out."""
+    found: dict[int, list[Assessment]] = {}
+    for row in session.exec(_LIVE_OF, params={"item_ids": item_ids}):
+        found.setdefault(row.item_id, []).append(row)
+    return found
+
+
+_LIVE_BY_ANNOTATOR = select(_ASSESSMENTS.c.source_id, _ASSESSMENTS.c.assessment_id).where(
+    *_live(bindparam("item_id"))
+)
+
+
+def _live_by_annotator(session: Session, item_id: int) -> dict[str, str]:
+    """The item's live proposals as annotator -> assessment id."""
+    rows = session.execute(_LIVE_BY_ANNOTATOR, {"item_id": item_id})
+    return {annotator: assessment_id for annotator, assessment_id in rows}
+
+
+def _revision(proposal: Assessment, *, actor: str) -> Write:
+    """This version of the proposal, to keep (history is never read back here)."""
+    return (
+        ProposalRevision.__table__,
+        {
+            "assessment_id": proposal.assessment_id,
+            "revision": proposal.revision,
+            "value": proposal.value,
+            "rationale": proposal.rationale,
+            "metadata": dict(proposal.meta),
+            "actor": actor,
+            "created_at": utcnow(),
+        },
+    )
+
+
+def _lock_for_change(session: Session, proposal: Assessment) -> Item:
+    """Lock the proposal's item (items before assessments, always), then re-read the proposal."""
+    assert proposal.item_id is not None
+    session.flush()  # pending changes (a rename) must survive the re-read below
+    item = lock_item(session, proposal.item_id)
+    session.refresh(proposal)
+    if proposal.deleted_at is not None:
+        raise NotFound(f"assessment {proposal.assessment_id} was deleted")
+    return item
+
+
+def _live_count(session: Session, item_id: int) -> int:
+    return session.exec(select(func.count()).where(*_live(item_id))).one()
+
+
+def needs_evaluation(
+    session: Session, item: Item | ItemRef, default_overlap: int, live: int | None
+) -> bool:
+    """Whether the change can matter to the pipeline: skip the task while a schema-less item
+    collects below its quota, the common case (measured: two of every three proposals)."""
+    if item.schema_id is not None or item.state not in _COLLECTING:
+        return True
+    assert item.id is not None
+    return (live if live is not None else _live_count(session, item.id)) >= default_overlap
+
+
+def _changed(
+    session: Session,
+    item: Item | ItemRef,
+    proposal: Assessment,
+    action: str,
+    actor: str,
+    default_overlap: int,
+    live: int | None = None,
+    writes: Sequence[Write] = (),
+) -> None:
+    """What every proposal change owes: an audit entry and, if it can matter, an evaluation.
+    `live` is the item's live proposal count when the caller knows it, else it is counted;
+    `writes` are the change's own rows, inserted with the audit entry in one round trip."""
+    assert item.id is not None
+    session.flush()
+    if needs_evaluation(session, item, default_overlap, live):
+        outbox.enqueue(session, outbox.EVALUATE_ITEM, item_id=item.id)
+    audit.assessment_changed(
+        session,
+        actor=actor,
+        action=action,
+        assessment_id=proposal.assessment_id,
+        with_writes=writes,
+        item_id=item.id,
+        revision=proposal.revision,
+    )
+
+
+def submit(
+    session: Session, *, trace_id: str, draft: AssessmentDraft, actor: str, default_overlap: int
+) -> tuple[Assessment, bool]:
+    """Record a HUMAN expectation: a new proposal, or an edit of the annotator's live one.
+    Returns it and whether a canonical expectation already supersedes it; NotFound for an
+    unknown trace.
+
+    The new proposal is written without the ORM (whose unit of work doubled the cost of this,
+    the hottest write path), with its revision and audit entry in one statement on PostgreSQL,
+    and returned as an object outside the session.
+    """
+    item = item_for(session, trace_id=trace_id, span_id=draft.span_id or "", name=draft.name)
+    live = _live_by_annotator(session, item.id)
+    if draft.source_id in live:
+        proposal = edit(
+            session,
+            proposal=session.get_one(Assessment, live[draft.source_id]),
+            actor=actor,
+            value=draft.value,
+            rationale=draft.rationale,
+            metadata=draft.metadata,
+            default_overlap=default_overlap,
+        )
+        return proposal, item.canonical
+    check_fits(session, item, draft.value)
+    proposal = Assessment.from_draft(trace_id, draft, Role.PROPOSAL, item_id=item.id)
+    writes = [(_ASSESSMENTS, column_values(proposal)), _revision(proposal, actor=actor)]
+    _changed(
+        session, item, proposal, "proposal.submit", actor, default_overlap, len(live) + 1, writes
+    )
+    return proposal, item.canonical
+
+
+def edit(
+    session: Session,
+    *,
+    proposal: Assessment,
+    actor: str,
+    value: Any,
+    rationale: str | None,
+    metadata: dict[str, str] | None,
+    default_overlap: int,
+) -> Assessment:
+    """A new revision of a live proposal; its id stays, the old version stays in history."""
+    item = _lock_for_change(session, proposal)
+    check_fits(session, item, value)
+    proposal.value = value
+    if rationale is not None:
+        proposal.rationale = rationale
+    if metadata is not None:
+        proposal.meta = {**proposal.meta, **metadata}
+    proposal.revision += 1
+    proposal.updated_at = utcnow()
+    session.add(proposal)
+    revision = [_revision(proposal, actor=actor)]
+    _changed(session, item, proposal, "proposal.edit", actor, default_overlap, writes=revision)
+    return proposal
+
+
+def move(
+    session: Session, *, proposal: Assessment, name: str, actor: str, default_overlap: int
+) -> Assessment:
+    """Rename a proposal: it leaves its item for the item of the new name, both re-evaluated."""
+    source = _lock_for_change(session, proposal)
+    target = item_for(session, trace_id=proposal.trace_id, span_id=proposal.span_id, name=name)
+    assert target.id is not None
+    if proposal.source_id in _live_by_annotator(session, target.id):
+        raise AlreadyExists(f"{proposal.source_id} already has a proposal named {name!r} here")
+    proposal.name = name
+    proposal.item_id = target.id
+    proposal.updated_at = utcnow()
+    session.add(proposal)
+    _changed(session, source, proposal, "proposal.move", actor, default_overlap)
+    _changed(session, target, proposal, "proposal.move", actor, default_overlap)
+    return proposal
+
+
+def withdraw(session: Session, *, proposal: Assessment, actor: str, default_overlap: int) -> None:
+    """Delete a proposal: it stops counting, its history stays, its item is re-evaluated."""
+    item = _lock_for_change(session, proposal)
+    proposal.deleted_at = utcnow()
+    session.add(proposal)
+    _changed(session, item, proposal, "proposal.withdraw", actor, default_overlap)

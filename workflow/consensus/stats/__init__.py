@@ -1,0 +1,1 @@
+"""Dataset statistics: Krippendorff's alpha, kappas, annotator reliability and Dawid-Skene."""

@@ -1,0 +1,87 @@
+"""Cohen's kappa between every pair of raters, and Fleiss' kappa from a counts table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from workflow.consensus.errors import ConsensusError
+from workflow.consensus.stats.encoding import encode
+
+
+@dataclass(frozen=True)
+class KappaMatrix:
+    """Pairwise Cohen's kappa; None where a pair shares no unit or chance agreement is total."""
+
+    raters: tuple[str, ...]
+    values: tuple[tuple[float | None, ...], ...]
+    shared_units: tuple[tuple[int, ...], ...]
+
+    def get(self, a: str, b: str) -> float | None:
+        """Kappa between raters `a` and `b`."""
+        return self.values[self.raters.index(a)][self.raters.index(b)]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form."""
+        return {
+            "raters": list(self.raters),
+            "values": [list(row) for row in self.values],
+            "shared_units": [list(row) for row in self.shared_units],
+        }
+
+
+def cohen_kappa(a: np.ndarray, b: np.ndarray) -> float | None:
+    """Cohen's kappa of two code vectors (-1 = missing) over the units both rated."""
+    both = (a >= 0) & (b >= 0)
+    a, b = a[both], b[both]
+    if len(a) == 0:
+        return None
+    size = int(max(a.max(), b.max())) + 1
+    observed = float(np.mean(a == b))
+    chance = float(np.dot(np.bincount(a, minlength=size), np.bincount(b, minlength=size)))
+    chance /= len(a) ** 2
+    if chance >= 1 - 1e-12:
+        return None
+    return (observed - chance) / (1 - chance)
+
+
+def kappa_matrix(
+    table: Sequence[Sequence[Any]] | np.ndarray, raters: Sequence[str] | None = None
+) -> KappaMatrix:
+    """Cohen's kappa for every pair of rows of a raters x units table (None = missing)."""
+    codes, _ = encode(table, "nominal")
+    names = tuple(raters) if raters is not None else tuple(f"r{i}" for i in range(len(codes)))
+    if len(names) != len(codes):
+        raise ConsensusError("one rater name per row is needed")
+    present = codes >= 0
+    shared = (present.astype(np.int64) @ present.T.astype(np.int64)).tolist()
+    values = [
+        [
+            1.0 if i == j and shared[i][i] else cohen_kappa(codes[i], codes[j])
+            for j in range(len(codes))
+        ]
+        for i in range(len(codes))
+    ]
+    return KappaMatrix(
+        names, tuple(tuple(r) for r in values), tuple(tuple(int(x) for x in r) for r in shared)
+    )
+
+
+def fleiss_kappa(counts: Sequence[Sequence[int]] | np.ndarray) -> float | None:
+    """Fleiss' kappa from a subjects x categories table of counts (same raters per subject)."""
+    table = np.asarray(counts, dtype=np.float64)
+    if table.ndim != 2 or table.size == 0 or np.any(table < 0):
+        raise ConsensusError("counts must be a non-empty subjects x categories table of counts")
+    raters = table.sum(axis=1)
+    if np.any(raters != raters[0]) or raters[0] < 2:
+        raise ConsensusError("every subject needs the same number of raters, at least two")
+    n = raters[0]
+    agreement = ((table * (table - 1)).sum(axis=1) / (n * (n - 1))).mean()
+    shares = table.sum(axis=0) / table.sum()
+    chance = float(np.dot(shares, shares))
+    if chance >= 1 - 1e-12:
+        return None
+    return float((agreement - chance) / (1 - chance))

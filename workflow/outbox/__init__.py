@@ -1,0 +1,43 @@
+"""The outbox: work written in the caller's transaction and handed to a publisher after commit."""
+
+from workflow.outbox.messages import (
+    COALESCED,
+    EVALUATE_ITEM,
+    EVALUATE_ITEMS,
+    ITEM_TASKS,
+    PROMOTE_ITEM,
+    RESOLVE_ITEM,
+    ROUTE_ITEM,
+    Pending,
+    count_deliveries,
+    deliveries,
+    enqueue,
+    enqueue_many,
+    enqueued,
+    gather_first_delivery,
+    mark_all_completed,
+    mark_completed,
+    publish_pending,
+    requeue_unfinished,
+)
+
+__all__ = [
+    "COALESCED",
+    "EVALUATE_ITEM",
+    "EVALUATE_ITEMS",
+    "ITEM_TASKS",
+    "PROMOTE_ITEM",
+    "RESOLVE_ITEM",
+    "ROUTE_ITEM",
+    "Pending",
+    "count_deliveries",
+    "deliveries",
+    "enqueue",
+    "enqueue_many",
+    "enqueued",
+    "gather_first_delivery",
+    "mark_all_completed",
+    "mark_completed",
+    "publish_pending",
+    "requeue_unfinished",
+]

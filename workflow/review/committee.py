@@ -1,0 +1,293 @@
+"""The committee's work: route a disputed item to reviewers, take their votes, resolve it."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from workflow import audit, notifications, outbox
+from workflow.assessments.proposals import live_proposals
+from workflow.consensus import ConsensusError
+from workflow.identity.access import Permission
+from workflow.identity.users import actor_of
+from workflow.items import canonical
+from workflow.items.label_schemas import spec_for
+from workflow.items.pipeline import last_decision, signature
+from workflow.items.store import lock_item, transition
+from workflow.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from workflow.kernel.states import ItemEvent, ItemState
+from workflow.kernel.values import ValueLimits, check_value
+from workflow.models import CommitteeMember, Item, ReviewAssignment, User, Vote
+from workflow.models.base import utcnow
+from workflow.models.review import DEFAULT_SCOPE
+from workflow.review.quorum_rule import ALGORITHM, Ballot, Choice, Standing, strict_majority
+
+ACTOR = "quorum:committee"
+
+
+def committee(session: Session, scope: str) -> list[str]:
+    """The reviewers on a scope's committee (a label schema's name, or "default")."""
+    statement = select(CommitteeMember.reviewer_id).where(CommitteeMember.scope == scope)
+    return sorted(session.exec(statement).all())
+
+
+def set_committee(session: Session, *, scope: str, members: list[str], actor: str) -> list[str]:
+    """Replace a committee's members; rounds already routed keep their reviewers."""
+    cleaned = sorted({m.strip() for m in members if m.strip()})
+    _check_reviewers(session, cleaned)
+    session.exec(delete(CommitteeMember).where(col(CommitteeMember.scope) == scope))
+    session.add_all(CommitteeMember(scope=scope, reviewer_id=m) for m in cleaned)
+    audit.record(
+        session,
+        actor=actor,
+        action="committee.set",
+        subject_type="committee",
+        subject_id=scope,
+        members=cleaned,
+    )
+    return cleaned
+
+
+def _check_reviewers(session: Session, names: list[str]) -> None:
+    """Every member must be a user who may review: an annotator never sits on a committee."""
+    found = session.exec(select(User).where(col(User.username).in_(names))).all()
+    reviewers = {u.username for u in found if Permission.REVIEW in actor_of(u).permissions}
+    strangers = [name for name in names if name not in reviewers]
+    if strangers:
+        raise InvalidInput(f"not users who may review: {', '.join(strangers[:10])}")
+
+
+def _members_for(session: Session, item: Item) -> list[str]:
+    """The committee of the item's name if it has one, else the default committee."""
+    return committee(session, item.name) or committee(session, DEFAULT_SCOPE)
+
+
+def assigned(session: Session, item: Item) -> list[str]:
+    """Who reviews the item's current round."""
+    statement = select(ReviewAssignment.reviewer_id).where(
+        ReviewAssignment.item_id == item.id, ReviewAssignment.review_round == item.review_round
+    )
+    return sorted(session.exec(statement).all())
+
+
+def route(session: Session, *, item_id: int) -> str:
+    """Send a disputed item to its committee: a new round, assignments, one notice each."""
+    item = lock_item(session, item_id)
+    if item.state != ItemState.DISPUTED:
+        return item.state
+    transition(session, item, ItemEvent.ROUTE)
+    item.review_round += 1
+    item.escalated_at = None
+    session.add(item)
+    members = _members_for(session, item)
+    session.add_all(
+        ReviewAssignment(item_id=item_id, review_round=item.review_round, reviewer_id=m)
+        for m in members
+    )
+    session.flush()
+    if members:
+        notifications.raise_once(session, event="item.routed", item=item, recipients=members)
+    else:
+        item.escalated_at = utcnow()
+        notifications.raise_once(
+            session, event="item.unstaffed", item=item, recipients=[notifications.LEADS]
+        )
+    audit.record(
+        session,
+        actor=ACTOR,
+        action="item.route",
+        subject_type="item",
+        subject_id=str(item_id),
+        round=item.review_round,
+        reviewers=members,
+    )
+    return item.state
+
+
+@dataclass(frozen=True)
+class VoteRequest:
+    """A reviewer's vote as asked for: a proposal's id, a corrected value, or an abstention."""
+
+    choice: Choice
+    assessment_id: str | None = None
+    value: Any = None
+    comment: str | None = None
+
+
+def _voted_value(session: Session, item: Item, request: VoteRequest, limits: ValueLimits) -> Any:
+    if request.choice is Choice.ABSTAIN:
+        return None
+    proposals = live_proposals(session, item.id)
+    if request.choice is Choice.PROPOSAL:
+        chosen = next((p for p in proposals if p.assessment_id == request.assessment_id), None)
+        if chosen is None:
+            raise InvalidInput(f"{request.assessment_id!r} is not a live proposal of this item")
+        return chosen.value
+    check_value(request.value, limits)
+    spec, _ = spec_for(session, item, [p.value for p in proposals])
+    try:
+        return spec.validate(request.value)
+    except ConsensusError as exc:
+        raise InvalidInput(f"the corrected value does not fit {item.name!r}: {exc}") from None
+
+
+def cast_vote(
+    session: Session, *, item_id: int, reviewer_id: str, request: VoteRequest, limits: ValueLimits
+) -> Vote:
+    """Record (or change) a reviewer's vote in the item's current round, then try to resolve."""
+    item = lock_item(session, item_id)
+    if item.state != ItemState.IN_REVIEW:
+        raise Conflict(f"item {item_id} is {item.state}, not in review")
+    if reviewer_id not in assigned(session, item):
+        raise Forbidden(f"{reviewer_id} does not review item {item_id} in this round")
+    value = _voted_value(session, item, request, limits)
+    vote = _current_vote(session, item, reviewer_id) or Vote(
+        item_id=item_id, review_round=item.review_round, reviewer_id=reviewer_id
+    )
+    vote.choice, vote.assessment_id, vote.value = request.choice, request.assessment_id, value
+    vote.comment, vote.updated_at = request.comment, utcnow()
+    session.add(vote)
+    audit.record(
+        session,
+        actor=reviewer_id,
+        action="vote.cast",
+        subject_type="item",
+        subject_id=str(item_id),
+        round=item.review_round,
+        choice=request.choice.value,
+    )
+    outbox.enqueue(session, outbox.RESOLVE_ITEM, item_id=item_id)
+    session.flush()
+    return vote
+
+
+def resolve(session: Session, *, item_id: int) -> str:
+    """Apply the quorum rule to the round's votes: resolve, wait, or escalate a deadlock."""
+    item = lock_item(session, item_id)
+    if item.state != ItemState.IN_REVIEW:
+        return item.state
+    members = assigned(session, item)
+    votes = session.exec(
+        select(Vote).where(Vote.item_id == item_id, Vote.review_round == item.review_round)
+    ).all()
+    tally = strict_majority(
+        len(members), [Ballot(v.reviewer_id, Choice(v.choice), v.value) for v in votes]
+    )
+    if tally.standing is Standing.RESOLVED:
+        canonical.record_decision(
+            session,
+            item=item,
+            outcome="resolved",
+            method=canonical.COMMITTEE,
+            value=tally.value,
+            algorithm=ALGORITHM,
+            record=tally.to_dict(),
+            proposals=signature(live_proposals(session, item_id)),
+            voters=list(tally.voters),
+        )
+        transition(session, item, ItemEvent.RESOLVE)
+        outbox.enqueue(session, outbox.PROMOTE_ITEM, item_id=item_id)
+    elif tally.standing is Standing.DEADLOCKED and item.escalated_at is None:
+        item.escalated_at = utcnow()
+        session.add(item)
+        notifications.raise_once(
+            session,
+            event="item.escalated",
+            item=item,
+            recipients=[notifications.LEADS],
+            tally=tally.to_dict(),
+        )
+    return item.state
+
+
+def _current_vote(session: Session, item: Item, reviewer_id: str) -> Vote | None:
+    statement = select(Vote).where(
+        Vote.item_id == item.id,
+        Vote.review_round == item.review_round,
+        Vote.reviewer_id == reviewer_id,
+    )
+    return session.exec(statement).first()
+
+
+def _require_item(session: Session, item_id: int) -> Item:
+    item = session.get(Item, item_id)
+    if item is None:
+        raise NotFound(f"item {item_id} not found")
+    return item
+
+
+def _summary(item: Item) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "trace_id": item.trace_id,
+        "span_id": item.span_id or None,
+        "name": item.name,
+        "state": item.state,
+        "round": item.review_round,
+    }
+
+
+def item_status(session: Session, *, item_id: int) -> dict[str, Any]:
+    """An item's state and latest decision: what anyone may see (no proposals)."""
+    item = _require_item(session, item_id)
+    decision = last_decision(session, item_id)
+    return {
+        **_summary(item),
+        "decision": None
+        if decision is None
+        else {
+            "id": decision.id,
+            "outcome": decision.outcome,
+            "method": decision.method,
+            "value": decision.value,
+            "algorithm": decision.algorithm,
+            "voters": decision.voters,
+        },
+    }
+
+
+def review_view(session: Session, *, item_id: int, reviewer_id: str) -> dict[str, Any]:
+    """What a reviewer of the item sees: every proposal side by side, the engine's breakdown."""
+    item = _require_item(session, item_id)
+    if item.state != ItemState.IN_REVIEW or reviewer_id not in assigned(session, item):
+        raise Forbidden(f"{reviewer_id} does not review item {item_id}")
+    decision = last_decision(session, item_id)
+    mine = _current_vote(session, item, reviewer_id)
+    return {
+        "item": _summary(item),
+        "proposals": [
+            {
+                "assessment_id": p.assessment_id,
+                "annotator": p.source_id,
+                "value": p.value,
+                "rationale": p.rationale,
+                "revision": p.revision,
+            }
+            for p in live_proposals(session, item_id)
+        ],
+        "evaluation": decision.record if decision is not None else None,
+        "committee": assigned(session, item),
+        "my_vote": None
+        if mine is None
+        else {"choice": mine.choice, "value": mine.value, "assessment_id": mine.assessment_id},
+    }
+
+
+def reviewer_queue(session: Session, *, reviewer_id: str, limit: int) -> list[dict[str, Any]]:
+    """Items in review that this reviewer is assigned to in their current round."""
+    statement = (
+        select(Item)
+        .join(
+            ReviewAssignment,
+            (col(ReviewAssignment.item_id) == col(Item.id))
+            & (col(ReviewAssignment.review_round) == col(Item.review_round)),
+        )
+        .where(ReviewAssignment.reviewer_id == reviewer_id, Item.state == ItemState.IN_REVIEW)
+        .order_by(col(Item.state_changed_at))
+        .limit(limit)
+    )
+    return [
+        {"item_id": i.id, "trace_id": i.trace_id, "name": i.name, "round": i.review_round}
+        for i in session.exec(statement)
+    ]

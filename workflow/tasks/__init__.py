@@ -1,0 +1,2 @@
+"""Background work: the task registry, the runner that executes outbox messages exactly once, and
+the reconciler."""

@@ -1,0 +1,71 @@
+"""The reconciler: re-publish unfinished work, dead-letter poison, re-drive idle items."""
+
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+
+from sqlmodel import Session, col, select, update
+
+from workflow import outbox
+from workflow.kernel.states import ItemState
+from workflow.models import Item, OutboxMessage, ReconcileRun
+from workflow.models.base import utcnow
+
+# Transient states and the task that moves an item on from each.
+NEXT_TASK = {
+    ItemState.AGREED: outbox.PROMOTE_ITEM,
+    ItemState.RESOLVED: outbox.PROMOTE_ITEM,
+    ItemState.DISPUTED: outbox.ROUTE_ITEM,
+}
+
+
+@dataclass(frozen=True)
+class ReconcileReport:
+    """What one pass fixed."""
+
+    republished: int
+    redriven: int
+    dead_lettered: int
+
+    def to_dict(self) -> dict[str, int]:
+        """JSON-safe form."""
+        return asdict(self)
+
+
+def _unfinished():
+    return (col(OutboxMessage.completed_at).is_(None), col(OutboxMessage.dead_at).is_(None))
+
+
+def reconcile(
+    session: Session,
+    *,
+    redeliver_after: float,
+    stuck_after: float,
+    max_attempts: int,
+    batch: int = 500,
+) -> ReconcileReport:
+    """One pass; safe to run at any time and any number of times, even two at once."""
+    started = utcnow()
+    dead = session.exec(
+        update(OutboxMessage)
+        .where(*_unfinished(), col(OutboxMessage.attempts) >= max_attempts)
+        .values(dead_at=started, last_error="dead-lettered after too many deliveries")
+    ).rowcount
+    # Published long ago and still not done: the delivery was lost (a crash, a broker restart).
+    republished = session.exec(
+        update(OutboxMessage)
+        .where(*_unfinished())
+        .where(col(OutboxMessage.published_at) < started - timedelta(seconds=redeliver_after))
+        .values(published_at=None)
+    ).rowcount
+    idle = session.exec(
+        select(Item.id, Item.state)
+        .where(col(Item.state).in_([state.value for state in NEXT_TASK]))
+        .where(col(Item.state_changed_at) < started - timedelta(seconds=stuck_after))
+        .order_by(col(Item.state_changed_at))
+        .limit(batch)
+    ).all()
+    for item_id, state in idle:
+        outbox.enqueue(session, NEXT_TASK[ItemState(state)], item_id=item_id)
+    report = ReconcileReport(republished=republished, redriven=len(idle), dead_lettered=dead)
+    session.add(ReconcileRun(started_at=started, finished_at=utcnow(), **report.to_dict()))
+    return report
