@@ -11,23 +11,21 @@ from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
-from api import (
-    admin_pages,
-    campaign_routes,
-    errors,
-    health,
-    identity_routes,
-    import_routes,
-    page_auth,
-    pages,
-    review_routes,
-    traces_routes,
-)
+from api import errors
 from api.auth import Reader
 from api.limits import BodySizeLimit
 from api.mlflow.routes import router as mlflow_router
+from api.pages import admin as admin_pages
+from api.pages import sessions as page_auth
+from api.pages import site as pages
 from api.ratelimit import make_limiter
 from api.security_headers import SecurityHeaders
+from api.v1 import campaigns as campaign_routes
+from api.v1 import health
+from api.v1 import identity as identity_routes
+from api.v1 import imports as import_routes
+from api.v1 import review as review_routes
+from api.v1 import traces as traces_routes
 from workers.embedded import Embedded
 from workers.relay import Relay
 from workflow.identity import users
@@ -112,7 +110,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         per_path={import_routes.IMPORT_PATH: settings.max_import_bytes},
     )
     app.add_middleware(SecurityHeaders)
-    errors.install(app)
+    errors.install(app, error_page=pages.error_page)
     page_auth.install(app)
     for prefix in MLFLOW_PREFIXES:
         app.include_router(mlflow_router, prefix=prefix)

@@ -68,3 +68,13 @@ Manager = Annotated[Actor, requires(Permission.MANAGE)]
 Importer = Annotated[Actor, requires(Permission.IMPORT)]
 Admin = Annotated[Actor, requires(Permission.ADMIN)]
 Anyone = Annotated[Actor, requires()]
+
+
+def login_wait(request: Request, username: str | None = None) -> float | None:
+    """Seconds before this client (and this user name, if given) may try a credential again;
+    None: now. Passwords and API tokens draw on one budget per client."""
+    limiter = request.app.state.login_limiter
+    client = request.client.host if request.client else "unknown"
+    keys = [f"login:client:{client}"] + ([f"login:user:{username}"] if username else [])
+    waits = [limiter.hit(key) for key in keys]
+    return max((wait for wait in waits if wait is not None), default=None)

@@ -2,6 +2,7 @@
 
 import logging
 import math
+from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -10,7 +11,7 @@ from sqlalchemy.exc import DataError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from api import page_auth, pages
+from api.auth import login_wait
 from api.security_headers import HEADERS
 from workflow import audit
 from workflow.kernel.db import unit_of_work
@@ -91,8 +92,9 @@ def _headers(exc: QuorumError) -> dict[str, str] | None:
     return None
 
 
-def install(app: FastAPI) -> None:
-    """Register the handlers that turn every refusal into a 4xx with a machine-readable code."""
+def install(app: FastAPI, *, error_page: Callable[[Request, int, str], Response]) -> None:
+    """Register the handlers that turn every refusal into a 4xx with a machine-readable code
+    (for a browser, the page `error_page` renders)."""
 
     @app.exception_handler(QuorumError)
     async def domain_error(request: Request, exc: QuorumError) -> Response:
@@ -102,14 +104,14 @@ def install(app: FastAPI) -> None:
         # answered 429 without writing to the log.
         presented = request.headers.get("authorization") or hasattr(request.state, "actor")
         if isinstance(exc, Unauthenticated) and presented:
-            wait = await run_in_threadpool(page_auth.login_wait, request)
+            wait = await run_in_threadpool(login_wait, request)
             if wait is not None:
                 exc = RateLimited("too many failed authentications", retry_after=wait)
         if isinstance(exc, Forbidden) or (isinstance(exc, Unauthenticated) and presented):
             await run_in_threadpool(_record_denial, request, exc)
         status = STATUS.get(type(exc), 400)
         if _wants_page(request):
-            response = pages.error_page(request, status, str(exc))
+            response = error_page(request, status, str(exc))
         else:
             response = error_response(status, exc.code, str(exc))
         response.headers.update(_headers(exc) or {})

@@ -8,9 +8,9 @@ from sqlmodel import Session
 from api.auth import WRITE, Reader
 from api.boundary import in_one_hop
 from api.deps import SessionDep
-from api.mlflow import wire
-from api.mlflow.schemas import CreateAssessmentIn, UpdateAssessmentIn
-from api.mlflow.traces_wire import trace_info_json, trace_json
+from api.wire import assessments as wire
+from api.wire.schemas import CreateAssessmentIn, UpdateAssessmentIn
+from api.wire.traces import trace_info_json, trace_json
 from workflow import assessments, traces
 from workflow.identity.access import Actor
 

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from api.mlflow.schemas import AssessmentIn, ExpectationIn, UpdateAssessmentIn
-from api.mlflow.wire import expectation_json, expectation_value, mask_paths, to_draft
+from api.wire.assessments import expectation_json, expectation_value, mask_paths, to_draft
+from api.wire.schemas import AssessmentIn, ExpectationIn, UpdateAssessmentIn
 from workflow.kernel.errors import InvalidInput
 
 json_values = st.recursive(

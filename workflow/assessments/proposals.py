@@ -4,10 +4,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import bindparam
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, select
 
 from workflow import audit, outbox
 from workflow.items.label_schemas import check_fits
+from workflow.items.live import live_count, live_where
 from workflow.items.store import ItemRef, item_for, lock_item
 from workflow.kernel.db import Write
 from workflow.kernel.entities import AssessmentDraft
@@ -20,39 +21,8 @@ _COLLECTING = frozenset({ItemState.COLLECTING, ItemState.REOPENED})
 _ASSESSMENTS = Assessment.__table__
 
 
-def live_where(item_filter: Any) -> tuple:
-    """The conditions that pick the live proposals of the items `item_filter` selects
-    (Core columns: ORM and Core statements alike)."""
-    columns = _ASSESSMENTS.c
-    return (item_filter, columns.role == Role.PROPOSAL.value, columns.deleted_at.is_(None))
-
-
-def _live(item_id: Any) -> tuple:
-    return live_where(_ASSESSMENTS.c.item_id == item_id)
-
-
-def live_proposals(session: Session, item_id: int) -> list[Assessment]:
-    """The item's live proposals, in annotator order."""
-    return live_proposals_of(session, [item_id]).get(item_id, [])
-
-
-_LIVE_OF = (
-    select(Assessment)
-    .where(*live_where(col(Assessment.item_id).in_(bindparam("item_ids", expanding=True))))
-    .order_by(col(Assessment.item_id), col(Assessment.source_id))
-)
-
-
-def live_proposals_of(session: Session, item_ids: list[int]) -> dict[int, list[Assessment]]:
-    """Each item's live proposals, in annotator order; an item with none is left out."""
-    found: dict[int, list[Assessment]] = {}
-    for row in session.exec(_LIVE_OF, params={"item_ids": item_ids}):
-        found.setdefault(row.item_id, []).append(row)
-    return found
-
-
 _LIVE_BY_ANNOTATOR = select(_ASSESSMENTS.c.source_id, _ASSESSMENTS.c.assessment_id).where(
-    *_live(bindparam("item_id"))
+    *live_where(_ASSESSMENTS.c.item_id == bindparam("item_id"))
 )
 
 
@@ -89,10 +59,6 @@ def _lock_for_change(session: Session, proposal: Assessment) -> Item:
     return item
 
 
-def _live_count(session: Session, item_id: int) -> int:
-    return session.exec(select(func.count()).where(*_live(item_id))).one()
-
-
 def needs_evaluation(
     session: Session, item: Item | ItemRef, default_overlap: int, live: int | None
 ) -> bool:
@@ -101,7 +67,7 @@ def needs_evaluation(
     if item.schema_id is not None or item.state not in _COLLECTING:
         return True
     assert item.id is not None
-    return (live if live is not None else _live_count(session, item.id)) >= default_overlap
+    return (live if live is not None else live_count(session, item.id)) >= default_overlap
 
 
 def _changed(

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
 from workflow import outbox
-from workflow.assessments.proposals import live_where, needs_evaluation
+from workflow.assessments.proposals import needs_evaluation
 from workflow.imports.checks import (
     check_entries,
     check_schemas,
@@ -18,6 +18,7 @@ from workflow.imports.checks import (
     require_traces_and_spans,
 )
 from workflow.imports.items import items_for
+from workflow.items.live import live_where
 from workflow.kernel.db import insert_rows
 from workflow.kernel.entities import AssessmentDraft
 from workflow.kernel.ids import new_assessment_id

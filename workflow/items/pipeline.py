@@ -1,14 +1,12 @@
 """The item pipeline: evaluate an item once it has its quota, promote what was decided."""
 
-from typing import Any
-
 from sqlmodel import Session, col, func, select
 
 from workflow import notifications, outbox
-from workflow.assessments.proposals import live_proposals_of
 from workflow.consensus import ConsensusError, LabelSchemaSpec, ProposalInput, evaluate_item
 from workflow.items import canonical
 from workflow.items.label_schemas import spec_for
+from workflow.items.live import live_proposals_of, signature
 from workflow.items.store import Move, lock_item, lock_items, transition, transition_all
 from workflow.kernel.settings import DEFAULT_OVERLAP
 from workflow.kernel.states import ItemEvent, ItemState
@@ -25,14 +23,6 @@ _DECIDED = frozenset(
     }
 )
 ACTOR = "quorum:pipeline"
-
-
-def signature(proposals: list[Assessment]) -> list[dict[str, Any]]:
-    """Which proposal versions a decision saw: a later change makes a different signature."""
-    return [
-        {"assessment_id": p.assessment_id, "revision": p.revision, "annotator": p.source_id}
-        for p in proposals
-    ]
 
 
 def last_decision(session: Session, item_id: int) -> Decision | None:

@@ -7,13 +7,13 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from workflow import audit, notifications, outbox
-from workflow.assessments.proposals import live_proposals
 from workflow.consensus import ConsensusError
 from workflow.identity.access import Permission
 from workflow.identity.users import actor_of
 from workflow.items import canonical
 from workflow.items.label_schemas import spec_for
-from workflow.items.pipeline import last_decision, signature
+from workflow.items.live import live_proposals, signature
+from workflow.items.pipeline import last_decision
 from workflow.items.store import lock_item, transition
 from workflow.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workflow.kernel.states import ItemEvent, ItemState

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from api.auth import Reader, requires
 from api.deps import SessionDep, SettingsDep
-from api.mlflow.wire import rfc3339
+from api.wire.assessments import rfc3339
 from workflow import traces
 from workflow.identity.access import Actor, Permission
 from workflow.kernel.entities import TraceView

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import Before, SessionDep, SettingsDep
-from api.page_auth import FormPage, Page, PageSession
-from api.pages import render
+from api.pages.sessions import FormPage, Page, PageSession
+from api.pages.site import render
 from workflow import audit
 from workflow.identity import users
 from workflow.identity.access import Permission, UserRole

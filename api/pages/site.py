@@ -10,15 +10,16 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from api import page_auth
+from api.auth import login_wait
 from api.deps import RowId, SessionDep
-from api.page_auth import FormPage, Page, PageSession
+from api.pages import sessions as page_auth
+from api.pages.sessions import FormPage, Page, PageSession
 from workflow import assessments, traces
 from workflow.identity import tokens, web_sessions
 from workflow.items import overview
 from workflow.kernel.errors import InvalidInput
 
-TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
+TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parents[2] / "templates")
 
 router = APIRouter(include_in_schema=False)
 
@@ -69,7 +70,7 @@ def login(
     target = page_auth.safe_next(next)
     if not page_auth.login_form_ok(request, csrf):
         return _login_form(request, target, error="The form expired; try again.", status=403)
-    wait = page_auth.login_wait(request, username)
+    wait = login_wait(request, username)
     if wait is not None:
         error = f"Too many attempts; try again in {math.ceil(wait)} s."
         return _login_form(request, target, error=error, status=429)

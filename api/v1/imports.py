@@ -9,8 +9,8 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import Importer
 from api.deps import LimitsDep, SessionDep, SettingsDep
-from api.mlflow import wire
-from api.mlflow.schemas import AssessmentIn
+from api.wire import assessments as wire
+from api.wire.schemas import AssessmentIn
 from workflow import imports
 from workflow.kernel.errors import InvalidInput, QuorumError
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic.alias_generators import to_snake
 
-from api.mlflow.schemas import AssessmentIn, ExpectationIn, UpdateAssessmentIn
+from api.wire.schemas import AssessmentIn, ExpectationIn, UpdateAssessmentIn
 from workflow.kernel.entities import (
     AssessmentChanges,
     AssessmentDraft,

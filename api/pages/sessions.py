@@ -70,16 +70,6 @@ Page = Annotated[PageSession, Depends(page_session)]
 FormPage = Annotated[PageSession, Depends(form_session)]
 
 
-def login_wait(request: Request, username: str | None = None) -> float | None:
-    """Seconds before this client (and this user name, if given) may try a credential again;
-    None: now. Passwords and API tokens draw on one budget per client."""
-    limiter = request.app.state.login_limiter
-    client = request.client.host if request.client else "unknown"
-    keys = [f"login:client:{client}"] + ([f"login:user:{username}"] if username else [])
-    waits = [limiter.hit(key) for key in keys]
-    return max((wait for wait in waits if wait is not None), default=None)
-
-
 def safe_next(target: str | None) -> str:
     """Where to go after signing in: a path on this site only (no open redirect)."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):

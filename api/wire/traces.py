@@ -5,7 +5,7 @@ import hashlib
 import json
 from typing import Any
 
-from api.mlflow.wire import assessment_json
+from api.wire.assessments import assessment_json
 from workflow.kernel.entities import AssessmentView, Kind, SpanView, TraceView
 from workflow.kernel.ids import hex_to_base64
 
