@@ -3,7 +3,6 @@
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import anyio
@@ -19,6 +18,7 @@ from api.pages import admin as admin_pages
 from api.pages import sessions as page_auth
 from api.pages import site as pages
 from api.ratelimit import make_limiter
+from api.runtime import Runtime
 from api.security_headers import SecurityHeaders
 from api.v1 import campaigns as campaign_routes
 from api.v1 import health
@@ -31,9 +31,11 @@ from workers.relay import Relay
 from workflow.identity import users
 from workflow.kernel.db import make_engine, unit_of_work
 from workflow.kernel.settings import Settings, get_settings
+from workflow.kernel.shipped import shipped
+from workflow.tasks.registry import coalescing, tasks
 
 MLFLOW_PREFIXES = ("/api/3.0/mlflow", "/ajax-api/3.0/mlflow")
-STATIC = Path(__file__).resolve().parent.parent / "static"
+STATIC = shipped("static")
 # uvicorn's own logger: the one line a first start must show reaches the console under uvicorn.
 log = logging.getLogger("uvicorn.error")
 
@@ -63,27 +65,34 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     settings = settings or get_settings()
     engine = engine or make_engine(settings.database_url)
 
+    redis_url = settings.rate_limit_redis()
+    state = Runtime(
+        settings=settings,
+        engine=engine,
+        limits=settings.value_limits(),
+        write_rate=make_limiter(redis_url, settings.write_rate, settings.write_burst),
+        login_rate=make_limiter(redis_url, settings.login_rate, settings.login_burst),
+    )
+
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         _first_admin(engine, settings)
-        # Created here: a limiter belongs to the running event loop.
-        app.state.write_limiter = anyio.CapacityLimiter(settings.write_concurrency)
+        state.write_slots = anyio.CapacityLimiter(settings.write_concurrency)
         if settings.broker_url:
             from workers.celery_app import CeleryPublisher, make_celery
 
             publisher = CeleryPublisher(make_celery(settings.broker_url, settings))
-            relay = Relay(engine, publisher, linger=settings.relay_linger)
-            app.state.relay, app.state.embedded = relay.start(), None
-            app.state.queue_depth = publisher.depth
+            coalesce = coalescing(tasks(settings))
+            relay = Relay(engine, publisher, coalesce=coalesce, linger=settings.relay_linger)
+            relay.start()
+            state.queue_depth = publisher.depth
+            yield
+            relay.stop()
         else:
-            embedded = Embedded(engine, settings).start()
-            app.state.relay, app.state.embedded = embedded.relay, embedded
-            app.state.queue_depth = embedded.worker.depth
-        yield
-        if app.state.embedded is not None:
-            app.state.embedded.stop()
-        else:
-            app.state.relay.stop()
+            state.embedded = Embedded(engine, settings).start()
+            state.queue_depth = state.embedded.worker.depth
+            yield
+            state.embedded.stop()
 
     signals = settings.telemetry
     app = FastAPI(
@@ -95,15 +104,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         openapi_url=None,  # served below, to signed-in callers only
         telemetry={"tracing": signals, "metrics": signals, "logs": signals},
     )
-    app.state.settings = settings
-    app.state.engine = engine
-    app.state.limits = settings.value_limits()
-    app.state.limiter = make_limiter(
-        settings.rate_limit_redis(), settings.write_rate, settings.write_burst
-    )
-    app.state.login_limiter = make_limiter(
-        settings.rate_limit_redis(), settings.login_rate, settings.login_burst
-    )
+    app.state.runtime = state
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_request_bytes,

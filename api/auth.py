@@ -10,6 +10,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import SessionDep
+from api.runtime import runtime
 from workflow.identity import tokens
 from workflow.identity.access import Actor, Permission
 from workflow.kernel.errors import Forbidden, RateLimited, Unauthenticated
@@ -43,7 +44,7 @@ def admit(request: Request, session: Session, needed: tuple[Permission, ...]) ->
     actor = tokens.authenticate(session, secret=secret, username=username)
     request.state.actor = actor
     if request.method not in SAFE_METHODS:
-        wait = request.app.state.limiter.hit(actor.name)
+        wait = runtime(request).write_rate.hit(actor.name)
         if wait is not None:
             raise RateLimited(f"too many writes by {actor.name}", retry_after=wait)
     if needed and actor.permissions.isdisjoint(needed):
@@ -73,7 +74,7 @@ Anyone = Annotated[Actor, requires()]
 def login_wait(request: Request, username: str | None = None) -> float | None:
     """Seconds before this client (and this user name, if given) may try a credential again;
     None: now. Passwords and API tokens draw on one budget per client."""
-    limiter = request.app.state.login_limiter
+    limiter = runtime(request).login_rate
     client = request.client.host if request.client else "unknown"
     keys = [f"login:client:{client}"] + ([f"login:user:{username}"] if username else [])
     waits = [limiter.hit(key) for key in keys]

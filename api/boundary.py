@@ -9,7 +9,7 @@ from fastapi import Request
 from sqlmodel import Session
 
 from api.auth import admit
-from workflow import outbox
+from api.runtime import runtime
 from workflow.identity.access import Actor, Permission
 from workflow.kernel.db import unit_of_work
 
@@ -33,14 +33,11 @@ async def in_one_hop(
     (the shared pool's size) fighting over the GIL held the relay back: the time from a
     proposal to its item's settling halved with 4.
     """
-    state = request.app.state
+    state = runtime(request)
 
-    def hop() -> tuple[T, bool]:
+    def hop() -> T:
+        # Outbox rows the work writes wake the relay once this commits (workflow.outbox).
         with unit_of_work(state.engine) as session:
-            result = work(session, admit(request, session, needed))
-        return result, outbox.enqueued(session)
+            return work(session, admit(request, session, needed))
 
-    result, enqueued = await anyio.to_thread.run_sync(hop, limiter=state.write_limiter)
-    if enqueued:
-        state.relay.kick()
-    return result
+    return await anyio.to_thread.run_sync(hop, limiter=state.write_slots)

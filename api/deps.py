@@ -1,4 +1,5 @@
-"""Typed dependencies: the request's unit of work, limits and settings."""
+"""Typed dependencies: the request's unit of work (the boundary of every route but the
+hot writes, which take `api.boundary.in_one_hop`), limits and settings."""
 
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -7,7 +8,7 @@ from fastapi import Depends, Path, Query, Request
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from workflow import outbox
+from api.runtime import runtime
 from workflow.kernel.db import unit_of_work
 from workflow.kernel.settings import Settings
 from workflow.kernel.values import ValueLimits
@@ -23,27 +24,23 @@ async def _session(request: Request) -> AsyncIterator[Session]:
     Opening the unit of work does no I/O (the connection is taken on first use, in the route's
     thread), so it happens here; the commit does, so it runs in the thread pool.
     """
-    state = request.app.state
-    work = unit_of_work(state.engine)
+    work = unit_of_work(runtime(request).engine)
     session = work.__enter__()
     try:
         yield session
     except BaseException as exc:
         await run_in_threadpool(work.__exit__, type(exc), exc, exc.__traceback__)
         raise
+    # The commit; work the request wrote to the outbox wakes the relay once it has committed.
     await run_in_threadpool(work.__exit__, None, None, None)
-    # Wake the outbox relay if the request wrote work for it (most reads and two of three
-    # proposals do not).
-    if outbox.enqueued(session):
-        state.relay.kick()
 
 
 async def _limits(request: Request) -> ValueLimits:
-    return request.app.state.limits
+    return runtime(request).limits
 
 
 async def _settings(request: Request) -> Settings:
-    return request.app.state.settings
+    return runtime(request).settings
 
 
 # scope="function": commit before the response is sent, so a 2xx always means "stored".

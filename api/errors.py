@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from api.auth import login_wait
+from api.runtime import runtime
 from api.security_headers import HEADERS
 from workflow import audit
 from workflow.kernel.db import unit_of_work
@@ -66,7 +67,7 @@ def _record_denial(request: Request, exc: QuorumError) -> None:
     own transaction was rolled back with everything else it tried."""
     actor = getattr(request.state, "actor", None)
     name = actor.name if actor else getattr(request.state, "claimed", None) or "anonymous"
-    with unit_of_work(request.app.state.engine) as session:
+    with unit_of_work(runtime(request).engine) as session:
         audit.record(
             session,
             actor=name,

@@ -18,7 +18,6 @@ from collections import defaultdict
 from harness import RESULTS, bench_token, fresh_database, trace_payload
 
 from api.app import create_app
-from workers.handlers import TaskRunner
 from workflow import assessments, outbox, review, traces
 from workflow.identity import users
 from workflow.identity.access import trusted
@@ -26,6 +25,8 @@ from workflow.kernel.db import make_engine, unit_of_work
 from workflow.kernel.entities import AssessmentDraft, Kind, SourceType
 from workflow.kernel.settings import Settings
 from workflow.kernel.values import ValueLimits
+from workflow.tasks.registry import coalescing
+from workflow.tasks.runner import TaskRunner
 
 DISPUTED_SHARE = 5
 
@@ -109,7 +110,7 @@ def run_tasks(engine, runner: TaskRunner, timings: Timings) -> None:
     while True:
         batch: list[tuple] = []
         with unit_of_work(engine) as session:
-            outbox.publish_pending(session, Collected(batch))
+            outbox.publish_pending(session, Collected(batch), coalesce=coalescing(runner.tasks))
         if not batch:
             return
         for message_id, task, payload in batch:

@@ -50,7 +50,11 @@ def main() -> None:
     with unit_of_work(engine) as session:  # the answer the "no domain" variants return
         trace_id = payloads[-1]["info"]["trace_id"]
         answer = real_log(
-            session, trace_id=trace_id, draft=draft, by=trusted("bench"), limits=app.state.limits
+            session,
+            trace_id=trace_id,
+            draft=draft,
+            by=trusted("bench"),
+            limits=app.state.runtime.limits,
         )
 
     def fixed_caller(session, **_) -> Actor:

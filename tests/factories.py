@@ -6,13 +6,14 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from workflow import assessments, outbox, review
+from workflow import assessments, outbox
 from workflow.identity import users
 from workflow.identity.access import trusted
-from workflow.items import pipeline
 from workflow.kernel.entities import AssessmentDraft, Kind, SourceType
+from workflow.kernel.settings import Settings
 from workflow.kernel.values import ValueLimits
 from workflow.models import Assessment, OutboxMessage
+from workflow.tasks.registry import tasks
 
 LIMITS = ValueLimits()
 ROOT_SPAN = "cae1e44d99366d7d"
@@ -124,17 +125,7 @@ def run_outbox(session, *, default_overlap: int = 3) -> list[str]:
     For service tests inside one rolled-back transaction; the real delivery path (relay,
     broker, TaskRunner) has its own tests with real workers.
     """
-    handlers = {
-        outbox.EVALUATE_ITEM: lambda **ids: pipeline.evaluate(
-            session, default_overlap=default_overlap, **ids
-        ),
-        outbox.EVALUATE_ITEMS: lambda **ids: pipeline.evaluate_many(
-            session, default_overlap=default_overlap, **ids
-        ),
-        outbox.ROUTE_ITEM: lambda **ids: review.route(session, **ids),
-        outbox.RESOLVE_ITEM: lambda **ids: review.resolve(session, **ids),
-        outbox.PROMOTE_ITEM: lambda **ids: pipeline.promote(session, **ids),
-    }
+    registry = tasks(Settings(environment="test", default_overlap=default_overlap))
     ran = []
     while True:
         pending = session.exec(
@@ -146,7 +137,7 @@ def run_outbox(session, *, default_overlap: int = 3) -> list[str]:
         if pending is None:
             return ran
         outbox.mark_completed(session, pending.id)
-        handlers[pending.task](**pending.payload)
+        registry[pending.task].run(session, **pending.payload)
         ran.append(pending.task)
 
 

@@ -7,7 +7,7 @@ import pytest
 import yaml
 from typer.main import get_command
 
-from api.cli import app
+from cli.main import app
 
 COMPOSE = yaml.safe_load((Path(__file__).parent.parent / "compose.yaml").read_text())
 SERVICES = COMPOSE["services"]

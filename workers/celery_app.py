@@ -8,12 +8,13 @@ from celery import Celery
 from celery.signals import worker_process_init
 from sqlalchemy.exc import OperationalError
 
-from workers.handlers import TaskRunner
 from workflow import outbox
 from workflow.kernel.db import autocommit, make_engine, unit_of_work
 from workflow.kernel.errors import Conflict
 from workflow.kernel.settings import Settings, get_settings
 from workflow.tasks.reconcile import reconcile
+from workflow.tasks.registry import coalescing, tasks
+from workflow.tasks.runner import TaskRunner
 
 RECONCILE = "quorum.reconcile"
 
@@ -92,11 +93,15 @@ def runner() -> TaskRunner:
         _runner = TaskRunner(engine, _settings)
         publisher = CeleryPublisher(celery)
 
+        coalesce = coalescing(_runner.tasks)
+
         def publish_follow_ups() -> None:
             with autocommit(engine) as session:
-                outbox.publish_pending(session, publisher)
+                outbox.publish_pending(session, publisher, coalesce=coalesce)
 
-        _runner.after_commit = publish_follow_ups
+        # A task's follow-up work leaves as soon as the task commits, without waiting for a
+        # relay in another process.
+        outbox.wake_on_commit(engine, publish_follow_ups)
     return _runner
 
 
@@ -123,15 +128,14 @@ def _outbox_task(name: str) -> None:
         return runner().run_delivery(name, [(m_id, payload) for m_id, payload in messages])
 
 
-for _name in outbox.ITEM_TASKS:
+for _name in tasks(_settings):
     _outbox_task(_name)
 
 
 @celery.task(name=RECONCILE)
 def reconcile_task() -> dict[str, int]:
     """Beat's periodic pass; publishes what it re-queued before returning its report."""
-    work = runner()
-    with unit_of_work(work.engine, after_commit=work.after_commit) as session:
+    with unit_of_work(runner().engine) as session:
         report = reconcile(
             session,
             redeliver_after=_settings.redeliver_after,

@@ -6,7 +6,6 @@ import time
 
 from sqlalchemy import Engine
 
-from workers.handlers import TaskRunner
 from workers.inprocess import InProcessPublisher
 from workers.relay import Relay
 from workflow import outbox
@@ -14,6 +13,8 @@ from workflow.items.overview import backlog
 from workflow.kernel.db import unit_of_work
 from workflow.kernel.settings import Settings
 from workflow.tasks.reconcile import ReconcileReport, reconcile
+from workflow.tasks.registry import coalescing
+from workflow.tasks.runner import TaskRunner
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +27,9 @@ class Embedded:
         self.settings = settings
         runner = TaskRunner(engine, settings)
         self.worker = InProcessPublisher(runner)
-        self.relay = Relay(engine, self.worker, linger=settings.relay_linger)
-        runner.after_commit = self.relay.kick
+        self.relay = Relay(
+            engine, self.worker, coalesce=coalescing(runner.tasks), linger=settings.relay_linger
+        )
         self._stop = threading.Event()
         self._reconciler = threading.Thread(
             target=self._reconcile_forever, name="quorum-reconciler", daemon=True
@@ -47,7 +49,7 @@ class Embedded:
     def reconcile_now(self) -> ReconcileReport:
         """One reconciler pass in this thread."""
         settings = self.settings
-        with unit_of_work(self.engine, after_commit=self.relay.kick) as session:
+        with unit_of_work(self.engine) as session:
             return reconcile(
                 session,
                 redeliver_after=settings.redeliver_after,

@@ -5,8 +5,8 @@ import queue
 import threading
 from collections.abc import Sequence
 
-from workers.handlers import Message, TaskRunner
 from workflow.outbox.messages import Pending
+from workflow.tasks.runner import Message, TaskRunner
 
 log = logging.getLogger(__name__)
 

@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import SessionDep
+from api.runtime import runtime
 from workflow.identity import web_sessions
 from workflow.identity.access import Actor, Permission
 from workflow.identity.secrets import csrf_token, new_secret, same
@@ -37,7 +38,7 @@ class PageSession:
 
 
 def _key(request: Request) -> str:
-    return request.app.state.settings.secret_key
+    return runtime(request).settings.secret_key
 
 
 def _current(request: Request, session: SessionDep) -> PageSession:
@@ -90,7 +91,7 @@ def set_login_nonce(request: Request, response: Response, nonce: str) -> None:
         nonce,
         max_age=3600,
         httponly=True,
-        secure=request.app.state.settings.secure_cookies,
+        secure=runtime(request).settings.secure_cookies,
         samesite="strict",
     )
 
@@ -108,7 +109,7 @@ def start_session(request: Request, response: Response, secret: str) -> None:
         secret,
         max_age=int(web_sessions.LIFETIME.total_seconds()),
         httponly=True,
-        secure=request.app.state.settings.secure_cookies,
+        secure=runtime(request).settings.secure_cookies,
         samesite="lax",
     )
     response.delete_cookie(LOGIN_COOKIE)

@@ -3,7 +3,6 @@ tokens; the admin pages are in `api.admin_pages`."""
 
 import math
 from datetime import timedelta
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -18,8 +17,9 @@ from workflow import assessments, traces
 from workflow.identity import tokens, web_sessions
 from workflow.items import overview
 from workflow.kernel.errors import InvalidInput
+from workflow.kernel.shipped import shipped
 
-TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parents[2] / "templates")
+TEMPLATES = Jinja2Templates(directory=shipped("templates"))
 
 router = APIRouter(include_in_schema=False)
 

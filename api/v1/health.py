@@ -1,26 +1,24 @@
 """Health: whether the database answers, the queue's depth and the outbox backlog."""
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 
 from api.deps import SessionDep
+from api.runtime import runtime
+from api.v1.schemas import HealthPublic
 from workflow.items.overview import backlog
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/health")
-def health(request: Request, session: SessionDep) -> dict[str, Any]:
+def health(request: Request, session: SessionDep) -> HealthPublic:
     """Liveness, queue depth, the oldest unfinished outbox row and the last reconcile."""
     state = backlog(session)
-    return {
-        "status": "ok",
-        "queue_depth": request.app.state.queue_depth(),
-        "outbox_pending": state.pending,
-        "oldest_pending_age_s": state.oldest_pending_age_s,
-        "dead_lettered": state.dead_lettered,
-        "last_reconcile_at": state.last_reconcile_at.isoformat()
-        if state.last_reconcile_at
-        else None,
-    }
+    return HealthPublic(
+        status="ok",
+        queue_depth=runtime(request).queue_depth(),
+        outbox_pending=state.pending,
+        oldest_pending_age_s=state.oldest_pending_age_s,
+        dead_lettered=state.dead_lettered,
+        last_reconcile_at=state.last_reconcile_at,
+    )

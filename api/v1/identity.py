@@ -1,13 +1,23 @@
 """Users, API tokens, the caller's own identity and the audit log: /api/v1 JSON routes."""
 
+from dataclasses import asdict
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from api.auth import Admin, Anyone
 from api.deps import Before, RowId, SessionDep, SettingsDep
+from api.v1.schemas import (
+    AuditPage,
+    CallerPublic,
+    TokenIssued,
+    TokenList,
+    TokenPublic,
+    UserList,
+    UserPublic,
+)
 from workflow import audit
 from workflow.identity import tokens, users
 from workflow.identity.access import Permission, UserRole
@@ -46,44 +56,20 @@ class TokenCreate(BaseModel):
     username: Name | None = None  # an admin may issue a token for another user
 
 
-def _user_json(view: users.UserView) -> dict[str, Any]:
-    return {
-        "username": view.username,
-        "role": view.role,
-        "can_import": view.can_import,
-        "disabled": view.disabled,
-        "has_password": view.has_password,
-    }
-
-
-def _token_json(view: tokens.TokenView) -> dict[str, Any]:
-    moment = lambda at: at.isoformat() if at else None  # noqa: E731
-    return {
-        "id": view.id,
-        "username": view.username,
-        "name": view.name,
-        "scopes": list(view.scopes),
-        "created_at": moment(view.created_at),
-        "expires_at": moment(view.expires_at),
-        "revoked_at": moment(view.revoked_at),
-        "last_used_at": moment(view.last_used_at),
-    }
-
-
 @router.get("/me")
-def me(by: Anyone) -> dict[str, Any]:
+def me(by: Anyone) -> CallerPublic:
     """Who the caller is, and the permissions this credential carries."""
-    return {"username": by.name, "permissions": sorted(by.permissions)}
+    return CallerPublic(username=by.name, permissions=sorted(by.permissions))
 
 
 @router.get("/users")
-def list_users(session: SessionDep, _by: Admin) -> dict[str, Any]:
+def list_users(session: SessionDep, _by: Admin) -> UserList:
     """Every user."""
-    return {"users": [_user_json(view) for view in users.list_users(session)]}
+    return UserList(users=users.list_users(session))
 
 
 @router.post("/users", status_code=201)
-def create_user(body: UserCreate, session: SessionDep, by: Admin) -> dict[str, Any]:
+def create_user(body: UserCreate, session: SessionDep, by: Admin) -> UserPublic:
     """Add a user with a role."""
     view = users.create_user(
         session,
@@ -93,18 +79,18 @@ def create_user(body: UserCreate, session: SessionDep, by: Admin) -> dict[str, A
         can_import=body.can_import,
         actor=by.name,
     )
-    return _user_json(view)
+    return UserPublic.model_validate(view)
 
 
 @router.patch("/users/{username}")
-def update_user(username: str, body: UserUpdate, session: SessionDep, by: Admin) -> dict[str, Any]:
+def update_user(username: str, body: UserUpdate, session: SessionDep, by: Admin) -> UserPublic:
     """Change a user's role, importer permission, standing or password."""
     view = users.update_user(session, username=username, actor=by.name, **body.model_dump())
-    return _user_json(view)
+    return UserPublic.model_validate(view)
 
 
 @router.post("/tokens", status_code=201)
-def issue_token(body: TokenCreate, session: SessionDep, by: Anyone) -> dict[str, Any]:
+def issue_token(body: TokenCreate, session: SessionDep, by: Anyone) -> TokenIssued:
     """A new API token; its secret is in this answer and never shown again."""
     secret, view = tokens.issue(
         session,
@@ -114,24 +100,24 @@ def issue_token(body: TokenCreate, session: SessionDep, by: Anyone) -> dict[str,
         scopes=body.scopes,
         lifetime=timedelta(days=body.expires_in_days),
     )
-    return {"token": secret, **_token_json(view)}
+    return TokenIssued(token=secret, **asdict(view))
 
 
 @router.get("/tokens")
 def list_tokens(
     session: SessionDep, by: Anyone, username: Annotated[str | None, Query(max_length=256)] = None
-) -> dict[str, Any]:
+) -> TokenList:
     """The caller's tokens (an admin may name another user), without their secrets."""
     if username is not None and username != by.name:
         by.require(Permission.ADMIN, "listing another user's tokens")
     listed = tokens.list_tokens(session, username=username or by.name)
-    return {"tokens": [_token_json(view) for view in listed]}
+    return TokenList(tokens=listed)
 
 
 @router.delete("/tokens/{token_id}")
-def revoke_token(token_id: RowId, session: SessionDep, by: Anyone) -> dict[str, Any]:
+def revoke_token(token_id: RowId, session: SessionDep, by: Anyone) -> TokenPublic:
     """Revoke a token at once (one's own; an admin's any)."""
-    return _token_json(tokens.revoke(session, token_id=token_id, by=by))
+    return TokenPublic.model_validate(tokens.revoke(session, token_id=token_id, by=by))
 
 
 @router.get("/audit")
@@ -143,22 +129,11 @@ def audit_log(
     before: Before = None,
     actor: Annotated[str | None, Query(max_length=256)] = None,
     action: Annotated[str | None, Query(max_length=64)] = None,
-) -> dict[str, Any]:
+) -> AuditPage:
     """The audit log, newest first; page with `before` = the last id of the previous page."""
     limit = min(limit, settings.max_page_size)
     rows = audit.entries(session, limit=limit, before=before, actor=actor, action=action)
-    return {
-        "entries": [
-            {
-                "id": row.id,
-                "at": row.at.isoformat(),
-                "actor": row.actor,
-                "action": row.action,
-                "subject_type": row.subject_type,
-                "subject_id": row.subject_id,
-                "details": row.details,
-            }
-            for row in rows
-        ],
-        "next_before": rows[-1].id if len(rows) == limit else None,
-    }
+    return AuditPage(
+        entries=rows,
+        next_before=rows[-1].id if len(rows) == limit else None,
+    )

@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import Importer
 from api.deps import LimitsDep, SessionDep, SettingsDep
+from api.v1.schemas import ImportReport
 from api.wire import assessments as wire
 from api.wire.schemas import AssessmentIn
 from workflow import imports
@@ -68,7 +69,7 @@ async def import_expectations(
     limits: LimitsDep,
     settings: SettingsDep,
     by: Importer,
-) -> dict[str, Any]:
+) -> ImportReport:
     """Record many HUMAN expectations as if each were logged by `log_expectation`, in order;
     the whole batch is refused (nothing written) if any entry is. Needs the import permission."""
     documents = _documents(await request.body(), request.headers.get("content-type", ""))
@@ -83,10 +84,10 @@ async def import_expectations(
         limits=limits,
         default_overlap=settings.default_overlap,
     )
-    return {
-        "imported": len(entries),
-        "created": result.created,
-        "edited": result.edited,
-        "items": result.items,
-        "evaluations_queued": result.evaluations,
-    }
+    return ImportReport(
+        imported=len(entries),
+        created=result.created,
+        edited=result.edited,
+        items=result.items,
+        evaluations_queued=result.evaluations,
+    )

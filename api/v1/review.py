@@ -1,17 +1,25 @@
 """Label schemas, committees and the committee's review: /api/v1 JSON routes."""
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, JsonValue
 
 from api.auth import Manager, Reader, Reviewer
 from api.deps import LimitsDep, RowId, SessionDep, SettingsDep
+from api.v1.schemas import (
+    CommitteePublic,
+    ItemStatusPublic,
+    LabelSchemaList,
+    LabelSchemaPublic,
+    ReviewerQueue,
+    ReviewPublic,
+    VotePublic,
+)
 from workflow import review
 from workflow.identity.access import Actor, Permission
 from workflow.items import label_schemas
 from workflow.kernel.errors import Forbidden
-from workflow.models import LabelSchema
 from workflow.review.quorum_rule import Choice
 
 router = APIRouter(prefix="/api/v1", tags=["review"])
@@ -44,51 +52,42 @@ def _own_or_admin(by: Actor, reviewer_id: str) -> None:
         raise Forbidden(f"{by.name} may not read {reviewer_id}'s reviews")
 
 
-def _schema_json(schema: LabelSchema) -> dict[str, Any]:
-    return {
-        "name": schema.name,
-        "value_type": schema.value_type,
-        "spec": schema.spec,
-        "overlap": schema.overlap,
-    }
-
-
 @router.post("/label-schemas", status_code=201)
 def create_label_schema(
     body: LabelSchemaCreate, session: SessionDep, by: Manager
-) -> dict[str, Any]:
+) -> LabelSchemaPublic:
     """Register a label schema (its type and agreement policy)."""
     schema = label_schemas.create_schema(
         session, spec=body.spec, overlap=body.overlap, actor=by.name
     )
-    return _schema_json(schema)
+    return LabelSchemaPublic.model_validate(schema)
 
 
 @router.get("/label-schemas")
-def list_label_schemas(session: SessionDep, _by: Reader) -> dict[str, Any]:
+def list_label_schemas(session: SessionDep, _by: Reader) -> LabelSchemaList:
     """Every label schema."""
-    return {"label_schemas": [_schema_json(s) for s in label_schemas.list_schemas(session)]}
+    return LabelSchemaList(label_schemas=label_schemas.list_schemas(session))
 
 
 @router.get("/committees/{scope}")
-def get_committee(scope: str, session: SessionDep, _by: Reader) -> dict[str, Any]:
+def get_committee(scope: str, session: SessionDep, _by: Reader) -> CommitteePublic:
     """A committee: a label schema's name, or `default` for names without their own."""
-    return {"scope": scope, "members": review.committee(session, scope)}
+    return CommitteePublic(scope=scope, members=review.committee(session, scope))
 
 
 @router.put("/committees/{scope}")
 def put_committee(
     scope: str, body: CommitteeUpdate, session: SessionDep, by: Manager
-) -> dict[str, Any]:
+) -> CommitteePublic:
     """Replace a committee's members: users who may review."""
     members = review.set_committee(session, scope=scope, members=body.members, actor=by.name)
-    return {"scope": scope, "members": members}
+    return CommitteePublic(scope=scope, members=members)
 
 
 @router.get("/items/{item_id}")
-def get_item(item_id: RowId, session: SessionDep, _by: Reader) -> dict[str, Any]:
+def get_item(item_id: RowId, session: SessionDep, _by: Reader) -> ItemStatusPublic:
     """An item's state and its latest decision (proposals are shown to its reviewers only)."""
-    return review.item_status(session, item_id=item_id)
+    return ItemStatusPublic.model_validate(review.item_status(session, item_id=item_id))
 
 
 @router.get("/reviewers/{reviewer_id}/queue")
@@ -98,20 +97,21 @@ def reviewer_queue(
     settings: SettingsDep,
     by: Reviewer,
     limit: Annotated[int, Query(ge=1)] = 50,
-) -> dict[str, Any]:
+) -> ReviewerQueue:
     """The items waiting for this reviewer's vote, oldest first (one's own; admins any)."""
     _own_or_admin(by, reviewer_id)
     limit = min(limit, settings.max_page_size)
-    return {"items": review.reviewer_queue(session, reviewer_id=reviewer_id, limit=limit)}
+    return ReviewerQueue(items=review.reviewer_queue(session, reviewer_id=reviewer_id, limit=limit))
 
 
 @router.get("/reviewers/{reviewer_id}/items/{item_id}")
 def review_item(
     reviewer_id: str, item_id: RowId, session: SessionDep, by: Reviewer
-) -> dict[str, Any]:
+) -> ReviewPublic:
     """Every proposal of an item under review, for one of its reviewers."""
     _own_or_admin(by, reviewer_id)
-    return review.review_view(session, item_id=item_id, reviewer_id=reviewer_id)
+    view = review.review_view(session, item_id=item_id, reviewer_id=reviewer_id)
+    return ReviewPublic.model_validate(view)
 
 
 @router.post("/reviewers/{reviewer_id}/items/{item_id}/vote")
@@ -122,7 +122,7 @@ def vote(
     session: SessionDep,
     limits: LimitsDep,
     by: Reviewer,
-) -> dict[str, Any]:
+) -> VotePublic:
     """Cast or change one's own vote in the item's current round (nobody votes for another)."""
     if reviewer_id != by.name:
         raise Forbidden(f"{by.name} may not vote as {reviewer_id}")
@@ -135,10 +135,4 @@ def vote(
     cast = review.cast_vote(
         session, item_id=item_id, reviewer_id=reviewer_id, request=request, limits=limits
     )
-    return {
-        "item_id": item_id,
-        "round": cast.review_round,
-        "reviewer_id": reviewer_id,
-        "choice": cast.choice,
-        "value": cast.value,
-    }
+    return VotePublic.model_validate(cast)

@@ -2,11 +2,11 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Body, Query, Response
 
 from api.auth import Reader, requires
 from api.deps import SessionDep, SettingsDep
+from api.v1.schemas import TracePage, TracePublic, TracesRegistered
 from api.wire.assessments import rfc3339
 from workflow import traces
 from workflow.identity.access import Actor, Permission
@@ -20,30 +20,37 @@ TraceJson = dict[str, Any]
 TraceWriter = Annotated[Actor, requires(Permission.MANAGE, Permission.IMPORT)]
 
 
-def _trace_json(view: TraceView) -> dict[str, Any]:
-    return {
-        "trace_id": view.trace_id,
-        "experiment_id": view.experiment_id,
-        "state": view.state,
-        "request_time": rfc3339(view.request_time),
-        "info": view.info,
-        "spans": [
+def _trace(view: TraceView) -> TracePublic:
+    return TracePublic(
+        trace_id=view.trace_id,
+        experiment_id=view.experiment_id,
+        state=view.state,
+        request_time=rfc3339(view.request_time),
+        info=view.info,
+        spans=[
             {**span.data, "span_id": span.span_id, "parent_span_id": span.parent_span_id}
             for span in view.spans
         ],
-    }
+    )
 
 
-@router.post("", status_code=201)
+@router.post(
+    "",
+    status_code=201,
+    responses={200: {"model": TracesRegistered, "description": "Every trace was there already"}},
+)
 def register(
-    payload: Annotated[TraceJson | list[TraceJson], Body()], session: SessionDep, by: TraceWriter
-) -> JSONResponse:
+    payload: Annotated[TraceJson | list[TraceJson], Body()],
+    session: SessionDep,
+    by: TraceWriter,
+    response: Response,
+) -> TracesRegistered:
     """Register one trace or a list, in `Trace.to_dict()` shape; idempotent on trace id."""
     batch = payload if isinstance(payload, list) else [payload]
     result = traces.register_traces(session, payloads=batch, actor=by.name)
-    status = 201 if result.created else 200
-    body = {"created": list(result.created), "existing": list(result.existing)}
-    return JSONResponse(body, status_code=status)
+    if not result.created:
+        response.status_code = 200
+    return TracesRegistered.model_validate(result)
 
 
 @router.get("")
@@ -54,7 +61,7 @@ def list_traces(
     page_token: str | None = None,
     experiment_id: str | None = None,
     max_results: Annotated[int, Query(ge=1)] = 100,
-) -> dict[str, Any]:
+) -> TracePage:
     """Traces a page at a time, without spans."""
     if max_results > settings.max_page_size:
         raise InvalidInput(f"max_results must be at most {settings.max_page_size}")
@@ -64,13 +71,12 @@ def list_traces(
         page_token=page_token,
         experiment_id=experiment_id,
     )
-    return {
-        "traces": [_trace_json(view) for view in page.items],
-        "next_page_token": page.next_page_token,
-    }
+    return TracePage(
+        traces=[_trace(view) for view in page.items], next_page_token=page.next_page_token
+    )
 
 
 @router.get("/{trace_id}")
-def get_trace(trace_id: str, session: SessionDep, _by: Reader) -> dict[str, Any]:
+def get_trace(trace_id: str, session: SessionDep, _by: Reader) -> TracePublic:
     """One trace with its spans (span ids as 16 hex digits, as the assessment routes use)."""
-    return _trace_json(traces.get_trace(session, trace_id=trace_id))
+    return _trace(traces.get_trace(session, trace_id=trace_id))

@@ -56,7 +56,7 @@ class LiveServer:
 
     def drain(self) -> None:
         """Wait until the embedded worker has run everything, follow-up tasks included."""
-        self.app.state.embedded.drain()
+        self.app.state.runtime.embedded.drain()
 
 
 @pytest.fixture(scope="module")

@@ -448,8 +448,10 @@ def call(client: httpx.Client, world: World, row: Row, role: str, token: str | N
 
 
 def test_each_role_gets_exactly_what_it_should(live):
-    world, role_tokens = build_world(live.engine, live.app.state.settings.secret_key, live.drain)
-    key = live.app.state.settings.secret_key
+    world, role_tokens = build_world(
+        live.engine, live.app.state.runtime.settings.secret_key, live.drain
+    )
+    key = live.app.state.runtime.settings.secret_key
     failures = []
     with httpx.Client(base_url=live.url, timeout=10) as client:
         for row in rows():

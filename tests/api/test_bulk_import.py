@@ -76,7 +76,14 @@ def snapshot(engine, trace_id: str) -> dict:
                 if r.role == Role.PROPOSAL
             )
             history = sorted(
-                (r.source_id, rev.revision, json.dumps(rev.value), rev.rationale, rev.meta)
+                (
+                    r.source_id,
+                    rev.revision,
+                    json.dumps(rev.value),
+                    rev.rationale,
+                    rev.meta,
+                    rev.actor,
+                )
                 for r in rows
                 for rev in session.exec(
                     select(ProposalRevision).where(
@@ -84,14 +91,13 @@ def snapshot(engine, trace_id: str) -> dict:
                     )
                 )
             )
-            actions = sorted(
-                session.exec(
-                    select(AuditEntry.action).where(
-                        col(AuditEntry.subject_id).in_([r.assessment_id for r in rows]),
-                        col(AuditEntry.action).startswith("proposal."),
-                    )
-                ).all()
+            entries = session.exec(
+                select(AuditEntry).where(
+                    col(AuditEntry.subject_id).in_([r.assessment_id for r in rows]),
+                    col(AuditEntry.action).startswith("proposal."),
+                )
             )
+            audited = sorted(audit_entry(entry, item.id) for entry in entries)
             # The last decision only: how many came before depends on when the worker ran
             # between single calls, which an import (one evaluation) cannot reproduce.
             decisions = [
@@ -105,8 +111,15 @@ def snapshot(engine, trace_id: str) -> dict:
             ]
             canonical = [json.dumps(r.value) for r in rows if r.role == Role.CANONICAL and r.valid]
             key = (item.span_id, item.name)
-            result[key] = (item.state, proposals, history, actions, decisions, canonical)
+            result[key] = (item.state, proposals, history, audited, decisions, canonical)
         return result
+
+
+def audit_entry(entry: AuditEntry, item_id: int) -> tuple:
+    """A proposal's audit entry without its clock, ids, or the mark an import adds."""
+    details = {key: value for key, value in entry.details.items() if key != "bulk"}
+    of_item = details.pop("item_id") == item_id
+    return (entry.action, entry.actor, entry.subject_type, of_item, sorted(details.items()))
 
 
 def test_an_import_stores_what_one_call_per_entry_stores(live, http, committed):

@@ -86,5 +86,5 @@ def test_health_reports_the_backlog(live, http):
         "dead_lettered",
         "last_reconcile_at",
     } <= set(health)
-    live.app.state.embedded.reconcile_now()
+    live.app.state.runtime.embedded.reconcile_now()
     assert http.get("/health").json()["last_reconcile_at"] is not None

@@ -72,7 +72,7 @@ def hostile_trace() -> dict[str, Any]:
 def register_hostile(live: LiveServer) -> str:
     """Store the hostile trace through the service (the data, not the API, is under test here)."""
     trace = hostile_trace()
-    with Session(live.app.state.engine) as session:
+    with Session(live.app.state.runtime.engine) as session:
         traces.register_traces(session, payloads=[trace], actor="page-tests")
         session.commit()
     return trace["info"]["trace_id"]

@@ -14,6 +14,7 @@ from tests.factories import (
 )
 from workflow import assessments, traces
 from workflow.identity.access import trusted
+from workflow.imports import import_proposals
 from workflow.kernel.entities import AssessmentChanges
 from workflow.kernel.errors import AlreadyExists, InvalidInput, NotFound
 from workflow.models import Assessment, AuditEntry, Item, OutboxMessage, ProposalRevision, Role
@@ -238,3 +239,55 @@ def test_an_annotator_cannot_override_anothers_proposal(session, trace_id):
             trace_id,
             human("expected_answer", "Lyon", "b@x", overrides=theirs.assessment_id),
         )
+
+
+def proposal_rows(session: Session, trace_id: str) -> tuple[list, list]:
+    """A trace's proposal history and audit entries, column by column, without ids and clocks
+    (an entry's item id becomes whether it names its proposal's item)."""
+    statement = select(Assessment.assessment_id, Assessment.item_id)
+    items = dict(session.exec(statement.where(Assessment.trace_id == trace_id)).all())
+    ids = list(items)
+    revisions = session.exec(
+        select(ProposalRevision)
+        .where(col(ProposalRevision.assessment_id).in_(ids))
+        .order_by(col(ProposalRevision.id))
+    )
+    entries = session.exec(
+        select(AuditEntry).where(col(AuditEntry.subject_id).in_(ids)).order_by(col(AuditEntry.id))
+    )
+    audited = []
+    for entry in entries:
+        row = entry.model_dump(exclude={"id", "at", "subject_id"})
+        row["details"]["item_id"] = row["details"]["item_id"] == items[entry.subject_id]
+        audited.append(row)
+    return (
+        [row.model_dump(exclude={"id", "assessment_id", "created_at"}) for row in revisions],
+        audited,
+    )
+
+
+def test_an_import_writes_a_proposals_rows_as_single_calls_do(session, trace_id):
+    imported = trace_json()
+    traces.register_traces(session, payloads=[imported], actor="test")
+    drafts = [
+        human("expected_answer", {"city": "Paris"}, "ann1@x.com", metadata={"k": "v"}),
+        human("expected_answer", {"city": "Lyon"}, "ann1@x.com", rationale="second look"),
+    ]
+    for draft in drafts:
+        log(session, trace_id, draft)
+    import_proposals(
+        session,
+        entries=[(imported["info"]["trace_id"], draft) for draft in drafts],
+        actor="ann1@x.com",
+        limits=LIMITS,
+        default_overlap=3,
+    )
+    single_revisions, single_entries = proposal_rows(session, trace_id)
+    bulk_revisions, bulk_entries = proposal_rows(session, imported["info"]["trace_id"])
+    assert bulk_revisions == single_revisions
+    assert [entry["action"] for entry in single_entries] == ["proposal.submit", "proposal.edit"]
+    assert all(entry["details"]["item_id"] for entry in single_entries)
+    # An import's entries are marked, and otherwise the same.
+    assert bulk_entries == [
+        {**entry, "details": {**entry["details"], "bulk": True}} for entry in single_entries
+    ]

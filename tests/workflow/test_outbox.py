@@ -4,11 +4,11 @@ import pytest
 from sqlmodel import Session, col, delete, func, select
 
 from tests.factories import propose, trace_json
-from workers.handlers import TaskRunner
 from workflow import outbox, traces
 from workflow.kernel.db import unit_of_work
 from workflow.kernel.errors import NotFound
 from workflow.kernel.settings import Settings
+from workflow.kernel.task_names import TaskName
 from workflow.models import (
     Assessment,
     AuditEntry,
@@ -18,6 +18,10 @@ from workflow.models import (
     OutboxMessage,
     Role,
 )
+from workflow.tasks.registry import Task, coalescing, tasks
+from workflow.tasks.runner import TaskRunner
+
+COALESCE = coalescing(tasks(Settings(environment="test")))
 
 
 class Down:
@@ -34,22 +38,22 @@ class Recording:
 
 
 def test_messages_leave_in_order_and_are_marked(session):
-    first = outbox.enqueue(session, outbox.EVALUATE_ITEM, item_id=1)
-    second = outbox.enqueue(session, outbox.ROUTE_ITEM, item_id=2)
+    first = outbox.enqueue(session, TaskName.EVALUATE_ITEM, item_id=1)
+    second = outbox.enqueue(session, TaskName.ROUTE_ITEM, item_id=2)
     publisher = Recording()
-    assert outbox.publish_pending(session, publisher) == 2
+    assert outbox.publish_pending(session, publisher, coalesce=COALESCE) == 2
     assert publisher.sent == [
         (first, "quorum.item.evaluate", {"item_id": 1}),
         (second, "quorum.item.route", {"item_id": 2}),
     ]
     assert session.get_one(OutboxMessage, first).published_at is not None
-    assert outbox.publish_pending(session, publisher) == 0
+    assert outbox.publish_pending(session, publisher, coalesce=COALESCE) == 0
 
 
 def test_a_broker_outage_keeps_messages_pending_and_costs_no_delivery(session):
-    message_id = outbox.enqueue(session, outbox.EVALUATE_ITEM, item_id=1)
+    message_id = outbox.enqueue(session, TaskName.EVALUATE_ITEM, item_id=1)
     for _ in range(10):
-        assert outbox.publish_pending(session, Down()) == 0
+        assert outbox.publish_pending(session, Down(), coalesce=COALESCE) == 0
     message = session.get_one(OutboxMessage, message_id)
     assert (message.published_at, message.attempts) == (None, 0)
     assert "broker unreachable" in message.last_error
@@ -57,7 +61,7 @@ def test_a_broker_outage_keeps_messages_pending_and_costs_no_delivery(session):
 
 def test_a_message_delivered_too_often_is_dead_lettered(committed):
     runner = TaskRunner(committed, Settings(environment="test", max_attempts=2))
-    runner.handlers["boom"] = lambda session, **_: 1 / 0
+    runner.tasks["boom"] = Task("boom", lambda session, **_: 1 / 0)
     with unit_of_work(committed) as session:
         message_id = outbox.enqueue(session, "boom")
     for _ in range(2):
@@ -75,15 +79,15 @@ def pending(message_id: int, task: str) -> outbox.Pending:
 
 
 def test_evaluations_share_deliveries_up_to_the_limit_and_other_tasks_travel_alone():
-    limit = outbox.COALESCED[outbox.EVALUATE_ITEM]
-    evaluations = [pending(i, outbox.EVALUATE_ITEM) for i in range(1, limit + 3)]
-    routes = [pending(1000, outbox.ROUTE_ITEM), pending(1001, outbox.ROUTE_ITEM)]
-    grouped = outbox.deliveries([evaluations[0], *routes, *evaluations[1:]])
+    limit = COALESCE[TaskName.EVALUATE_ITEM]
+    evaluations = [pending(i, TaskName.EVALUATE_ITEM) for i in range(1, limit + 3)]
+    routes = [pending(1000, TaskName.ROUTE_ITEM), pending(1001, TaskName.ROUTE_ITEM)]
+    grouped = outbox.deliveries([evaluations[0], *routes, *evaluations[1:]], COALESCE)
     assert [(task, [m.id for m in messages]) for task, messages in grouped] == [
-        (outbox.EVALUATE_ITEM, list(range(1, limit + 1))),
-        (outbox.ROUTE_ITEM, [1000]),
-        (outbox.ROUTE_ITEM, [1001]),
-        (outbox.EVALUATE_ITEM, [limit + 1, limit + 2]),
+        (TaskName.EVALUATE_ITEM, list(range(1, limit + 1))),
+        (TaskName.ROUTE_ITEM, [1000]),
+        (TaskName.ROUTE_ITEM, [1001]),
+        (TaskName.EVALUATE_ITEM, [limit + 1, limit + 2]),
     ]
 
 
@@ -104,7 +108,7 @@ def evaluations_of(engine, item_ids: list[int]) -> list[tuple[int, dict]]:
     """An evaluation message for each item, enqueued and committed (not published)."""
     with unit_of_work(engine) as session:
         return [
-            (outbox.enqueue(session, outbox.EVALUATE_ITEM, item_id=i), {"item_id": i})
+            (outbox.enqueue(session, TaskName.EVALUATE_ITEM, item_id=i), {"item_id": i})
             for i in item_ids
         ]
 
@@ -117,7 +121,7 @@ def test_a_delivery_runs_its_evaluations_together_and_a_poison_one_alone(committ
     # The last names no item: it fails every time.
     messages = evaluations_of(committed, [*item_ids, 10**6])
     with pytest.raises(NotFound):
-        runner.run_delivery(outbox.EVALUATE_ITEM, messages)
+        runner.run_delivery(TaskName.EVALUATE_ITEM, messages)
     with Session(committed) as session:
         states = [session.get_one(Item, item_id).state for item_id in item_ids]
         poison = session.get_one(OutboxMessage, messages[-1][0])
@@ -129,7 +133,7 @@ def test_a_delivery_runs_its_evaluations_together_and_a_poison_one_alone(committ
         assert done.one() == 3
     # Delivered again: the three done ones neither run nor count; the poison one counts again.
     with pytest.raises(NotFound):
-        runner.run_delivery(outbox.EVALUATE_ITEM, messages)
+        runner.run_delivery(TaskName.EVALUATE_ITEM, messages)
     with Session(committed) as session:
         attempts = [session.get_one(OutboxMessage, m).attempts for m, _ in messages]
         assert attempts == [1, 1, 1, 2]
@@ -141,9 +145,9 @@ def test_evaluations_delivered_together_write_what_one_at_a_time_would(committed
     item_ids = agreed_items(committed, 4)
     with unit_of_work(committed) as session:
         session.exec(delete(OutboxMessage))
-    assert runner.run_delivery(outbox.EVALUATE_ITEM, evaluations_of(committed, item_ids[:3])) == 3
+    assert runner.run_delivery(TaskName.EVALUATE_ITEM, evaluations_of(committed, item_ids[:3])) == 3
     [(message_id, payload)] = evaluations_of(committed, item_ids[3:])  # after: it runs alone
-    assert runner.run(message_id, outbox.EVALUATE_ITEM, payload) is True
+    assert runner.run(message_id, TaskName.EVALUATE_ITEM, payload) is True
     with Session(committed) as session:
         for item_id in item_ids:
             steps = session.exec(
@@ -173,8 +177,9 @@ def test_a_redelivered_group_counts_each_message_only_when_it_starts(committed):
         if kills:
             raise Crash
 
-    runner.handlers["chunk"] = run
-    runner.together["chunk"] = lambda session, payloads: [run(session, **p) for p in payloads]
+    runner.tasks["chunk"] = Task(
+        "chunk", run, together=lambda session, payloads: [run(session, **p) for p in payloads]
+    )
     with unit_of_work(committed) as session:
         messages = [
             (outbox.enqueue(session, "chunk", **payload), payload)
@@ -198,18 +203,20 @@ def test_a_delivery_takes_along_the_evaluations_nobody_started(committed):
         session.exec(delete(OutboxMessage))
     first, second = evaluations_of(committed, item_ids[:2])
     with unit_of_work(committed) as session:
-        outbox.publish_pending(session, Recording())  # both on their way to a worker
+        outbox.publish_pending(
+            session, Recording(), coalesce=COALESCE
+        )  # both on their way to a worker
     [third] = evaluations_of(committed, item_ids[2:])  # committed, not yet published
-    assert runner.run_delivery(outbox.EVALUATE_ITEM, [first]) == 3
+    assert runner.run_delivery(TaskName.EVALUATE_ITEM, [first]) == 3
     with Session(committed) as session:
         assert [session.get_one(Item, i).state for i in item_ids] == ["promoted"] * 3
         rows = [session.get_one(OutboxMessage, m) for m, _ in (first, second, third)]
         assert [(row.attempts, row.completed_at is not None) for row in rows] == [(1, True)] * 3
         assert rows[2].published_at is not None  # taken: the relay leaves it be
     with unit_of_work(committed) as session:
-        assert outbox.publish_pending(session, Recording()) == 0
+        assert outbox.publish_pending(session, Recording(), coalesce=COALESCE) == 0
     # The second message's own delivery arrives later: nothing runs, nothing is counted.
-    assert runner.run_delivery(outbox.EVALUATE_ITEM, [second]) == 0
+    assert runner.run_delivery(TaskName.EVALUATE_ITEM, [second]) == 0
     with Session(committed) as session:
         assert session.get_one(OutboxMessage, second[0]).attempts == 1
         assert session.exec(select(func.count()).select_from(Decision)).one() == 3
@@ -226,7 +233,7 @@ def test_nothing_started_elsewhere_is_taken_and_a_redelivery_takes_nothing(commi
     started_id = delivered[0] if started == "delivered" else waiting[0]
     with unit_of_work(committed) as session:
         session.get_one(OutboxMessage, started_id).attempts = 1
-    assert runner.run_delivery(outbox.EVALUATE_ITEM, [delivered]) == 1
+    assert runner.run_delivery(TaskName.EVALUATE_ITEM, [delivered]) == 1
     with Session(committed) as session:
         other = session.get_one(OutboxMessage, waiting[0])
         assert (other.attempts, other.completed_at) == (int(started == "waiting"), None)

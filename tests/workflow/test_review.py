@@ -147,7 +147,7 @@ def test_an_edit_during_review_reopens_into_a_new_round(session, trace_id):
     item = session.get(Item, item_id)
     assert (item.state, item.review_round) == ("in_review", 2)
     view = review.review_view(session, item_id=item_id, reviewer_id="r1@x")
-    assert view["my_vote"] is None  # votes belong to their round
+    assert view.my_vote is None  # votes belong to their round
 
 
 def test_the_reconciler_redrives_idle_items_and_dead_letters_poison(session, trace_id):

@@ -10,16 +10,17 @@ from sqlmodel import Session, col, select
 
 from tests.backends import wipe
 from tests.factories import LIMITS, RETRIEVER_SPAN, human, reviewers, trace_json
-from workers.handlers import TaskRunner
 from workflow import assessments, outbox, review, traces
 from workflow.identity.access import trusted
 from workflow.kernel.db import unit_of_work
 from workflow.kernel.errors import QuorumError
 from workflow.kernel.settings import Settings
 from workflow.kernel.states import TRANSITIONS, ItemState
+from workflow.kernel.task_names import TaskName
 from workflow.models import Assessment, AuditEntry, Item, OutboxMessage, Role
 from workflow.review.quorum_rule import Choice
 from workflow.tasks.reconcile import reconcile
+from workflow.tasks.runner import TaskRunner
 
 TRACE = "tr-5b1e0000000000000000000000000001"
 KEYS = [("expected_answer", ""), ("expected_answer", RETRIEVER_SPAN), ("verdict", "")]
@@ -92,17 +93,19 @@ def pipeline_machine(engine):
         def deliver_evaluations_together(self, duplicate):
             """What a relay round sends: every pending evaluation in one delivery."""
             with Session(engine) as session:
-                pending = [m for m in session.exec(_unfinished()) if m.task == outbox.EVALUATE_ITEM]
+                pending = [
+                    m for m in session.exec(_unfinished()) if m.task == TaskName.EVALUATE_ITEM
+                ]
             together = [(message.id, message.payload) for message in pending]
             for _ in range(2 if duplicate else 1):
-                runner.run_delivery(outbox.EVALUATE_ITEM, together)
+                runner.run_delivery(TaskName.EVALUATE_ITEM, together)
 
         def _crash(self, message):
             try:
                 if runner._admit([message.id]):
                     with unit_of_work(engine) as session:
                         outbox.mark_completed(session, message.id)
-                        runner.handlers[message.task](session, **message.payload)
+                        runner.tasks[message.task].run(session, **message.payload)
                         raise Crash
             except Crash:
                 pass

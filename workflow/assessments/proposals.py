@@ -1,7 +1,8 @@
 """Proposals: one live HUMAN expectation per (item, annotator); every version kept."""
 
 from collections.abc import Sequence
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy import bindparam
 from sqlmodel import Session, select
@@ -10,15 +11,17 @@ from workflow import audit, outbox
 from workflow.items.label_schemas import check_fits
 from workflow.items.live import live_count, live_where
 from workflow.items.store import ItemRef, item_for, lock_item
-from workflow.kernel.db import Write
+from workflow.kernel.db import Write, insert_each
 from workflow.kernel.entities import AssessmentDraft
 from workflow.kernel.errors import AlreadyExists, NotFound
-from workflow.kernel.states import ItemState
-from workflow.models import Assessment, Item, ProposalRevision, Role
+from workflow.kernel.states import COLLECTING_STATES
+from workflow.kernel.task_names import TaskName
+from workflow.models import Assessment, AuditEntry, Item, ProposalRevision, Role
 from workflow.models.base import column_values, utcnow
 
-_COLLECTING = frozenset({ItemState.COLLECTING, ItemState.REOPENED})
 _ASSESSMENTS = Assessment.__table__
+_REVISIONS = ProposalRevision.__table__
+_AUDIT = AuditEntry.__table__
 
 
 _LIVE_BY_ANNOTATOR = select(_ASSESSMENTS.c.source_id, _ASSESSMENTS.c.assessment_id).where(
@@ -32,20 +35,46 @@ def _live_by_annotator(session: Session, item_id: int) -> dict[str, str]:
     return {annotator: assessment_id for annotator, assessment_id in rows}
 
 
-def _revision(proposal: Assessment, *, actor: str) -> Write:
-    """This version of the proposal, to keep (history is never read back here)."""
-    return (
-        ProposalRevision.__table__,
-        {
-            "assessment_id": proposal.assessment_id,
-            "revision": proposal.revision,
-            "value": proposal.value,
-            "rationale": proposal.rationale,
-            "metadata": dict(proposal.meta),
-            "actor": actor,
-            "created_at": utcnow(),
-        },
+class Version(Protocol):
+    """A proposal as one of its changes leaves it: an `Assessment`, or a bulk import's copy."""
+
+    assessment_id: str
+    revision: int
+    value: Any
+    rationale: str | None
+    meta: dict[str, str]
+
+
+def revision_row(proposal: Version, *, actor: str, at: datetime) -> dict[str, Any]:
+    """This version of the proposal as history keeps it (never read back by its writer), for
+    the single calls and the bulk import alike."""
+    return {
+        "assessment_id": proposal.assessment_id,
+        "revision": proposal.revision,
+        "value": proposal.value,
+        "rationale": proposal.rationale,
+        "metadata": dict(proposal.meta),
+        "actor": actor,
+        "created_at": at,
+    }
+
+
+def change_entry(
+    proposal: Version, action: str, *, actor: str, item_id: int, at: datetime, bulk: bool = False
+) -> dict[str, Any]:
+    """The audit entry of one change to a proposal, for the single calls and the bulk import
+    (`bulk`, marked) alike; dated here, as neither `db.insert_each` nor COPY applies defaults."""
+    details: dict[str, Any] = {"item_id": item_id, "revision": proposal.revision}
+    if bulk:
+        details["bulk"] = True
+    entry = audit.row(
+        actor=actor,
+        action=action,
+        subject_type="assessment",
+        subject_id=proposal.assessment_id,
+        details=details,
     )
+    return {"at": at, **entry}
 
 
 def _lock_for_change(session: Session, proposal: Assessment) -> Item:
@@ -64,7 +93,7 @@ def needs_evaluation(
 ) -> bool:
     """Whether the change can matter to the pipeline: skip the task while a schema-less item
     collects below its quota, the common case (measured: two of every three proposals)."""
-    if item.schema_id is not None or item.state not in _COLLECTING:
+    if item.schema_id is not None or item.state not in COLLECTING_STATES:
         return True
     assert item.id is not None
     return (live if live is not None else live_count(session, item.id)) >= default_overlap
@@ -80,22 +109,15 @@ def _changed(
     live: int | None = None,
     writes: Sequence[Write] = (),
 ) -> None:
-    """What every proposal change owes: an audit entry and, if it can matter, an evaluation.
+    """What every proposal change owes: its rows and, if it can matter, an evaluation.
     `live` is the item's live proposal count when the caller knows it, else it is counted;
-    `writes` are the change's own rows, inserted with the audit entry in one round trip."""
+    `writes` are the change's own rows, inserted with its audit entry in one round trip."""
     assert item.id is not None
     session.flush()
     if needs_evaluation(session, item, default_overlap, live):
-        outbox.enqueue(session, outbox.EVALUATE_ITEM, item_id=item.id)
-    audit.assessment_changed(
-        session,
-        actor=actor,
-        action=action,
-        assessment_id=proposal.assessment_id,
-        with_writes=writes,
-        item_id=item.id,
-        revision=proposal.revision,
-    )
+        outbox.enqueue(session, TaskName.EVALUATE_ITEM, item_id=item.id)
+    entry = change_entry(proposal, action, actor=actor, item_id=item.id, at=utcnow())
+    insert_each(session, [*writes, (_AUDIT, entry)])
 
 
 def submit(
@@ -124,7 +146,8 @@ def submit(
         return proposal, item.canonical
     check_fits(session, item, draft.value)
     proposal = Assessment.from_draft(trace_id, draft, Role.PROPOSAL, item_id=item.id)
-    writes = [(_ASSESSMENTS, column_values(proposal)), _revision(proposal, actor=actor)]
+    revision = revision_row(proposal, actor=actor, at=utcnow())
+    writes = [(_ASSESSMENTS, column_values(proposal)), (_REVISIONS, revision)]
     _changed(
         session, item, proposal, "proposal.submit", actor, default_overlap, len(live) + 1, writes
     )
@@ -152,7 +175,7 @@ def edit(
     proposal.revision += 1
     proposal.updated_at = utcnow()
     session.add(proposal)
-    revision = [_revision(proposal, actor=actor)]
+    revision = [(_REVISIONS, revision_row(proposal, actor=actor, at=utcnow()))]
     _changed(session, item, proposal, "proposal.edit", actor, default_overlap, writes=revision)
     return proposal
 

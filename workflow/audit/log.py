@@ -1,6 +1,5 @@
 """Writes to the append-only audit log, inside the caller's transaction."""
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -8,9 +7,8 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
-from workflow.kernel.db import Write, insert_each
 from workflow.models import AuditEntry
-from workflow.models.base import as_utc, utcnow
+from workflow.models.base import as_utc
 
 # A Core insert: entries are never read back by the transaction that writes them, so they
 # need no ORM object, and the hot paths (every proposal, every transition) save its cost.
@@ -52,25 +50,10 @@ def record_rows(session: Session, rows: list[dict[str, Any]]) -> None:
         session.execute(_INSERT, rows)
 
 
-def assessment_changed(
-    session: Session,
-    *,
-    actor: str,
-    action: str,
-    assessment_id: str,
-    with_writes: Sequence[Write] = (),
-    **details: Any,
-) -> None:
-    """Append the audit entry of a change to one assessment, after the rows `with_writes` the
-    caller has yet to insert, all in one round trip (`db.insert_each`)."""
-    entry = row(
-        actor=actor,
-        action=action,
-        subject_type="assessment",
-        subject_id=assessment_id,
-        details=details,
-    )
-    insert_each(session, [*with_writes, (AuditEntry.__table__, {"at": utcnow(), **entry})])
+def assessment_changed(session: Session, *, actor: str, action: str, assessment_id: str) -> None:
+    """Append the audit entry of a change to one assessment that is not a proposal (whose
+    entries `proposals.change_entry` builds, to insert with the change's own rows)."""
+    record(session, actor=actor, action=action, subject_type="assessment", subject_id=assessment_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
-from workflow import outbox
-from workflow.assessments.proposals import needs_evaluation
+from workflow import audit, outbox
+from workflow.assessments.proposals import change_entry, needs_evaluation, revision_row
 from workflow.imports.checks import (
     check_entries,
     check_schemas,
@@ -22,6 +22,7 @@ from workflow.items.live import live_where
 from workflow.kernel.db import insert_rows
 from workflow.kernel.entities import AssessmentDraft
 from workflow.kernel.ids import new_assessment_id
+from workflow.kernel.task_names import TaskName
 from workflow.kernel.values import ValueLimits
 from workflow.models import Assessment, AuditEntry, ProposalRevision
 from workflow.models.assessments import Role, draft_fields
@@ -42,13 +43,14 @@ class Imported:
 
 @dataclass
 class _Version:
-    """The state of one (item, annotator) proposal as the batch changes it, entry by entry."""
+    """The state of one (item, annotator) proposal as the batch changes it, entry by entry
+    (a `proposals.Version`, so its rows are built as a single call's are)."""
 
     assessment_id: str
     revision: int
     value: Any
     rationale: str | None
-    metadata: dict[str, str]
+    meta: dict[str, str]
     touched: bool = False  # changed by this batch (a stored proposal that is not, stays as it is)
 
 
@@ -121,46 +123,26 @@ def import_proposals(
             version.value = draft.value
             if draft.rationale is not None:
                 version.rationale = draft.rationale
-            version.metadata = {**version.metadata, **draft.metadata}
+            version.meta = {**version.meta, **draft.metadata}
             version.touched = True
             action = "proposal.edit"
-        revisions.append(
-            {
-                "assessment_id": version.assessment_id,
-                "revision": version.revision,
-                "value": version.value,
-                "rationale": version.rationale,
-                "metadata": dict(version.metadata),
-                "actor": actor,
-                "created_at": now,
-            }
-        )
-        audits.append(
-            {
-                "at": now,
-                "actor": actor,
-                "action": action,
-                "subject_type": "assessment",
-                "subject_id": version.assessment_id,
-                "details": {"item_id": item.id, "revision": version.revision, "bulk": True},
-            }
-        )
+        revisions.append(revision_row(version, actor=actor, at=now))
+        entry = change_entry(version, action, actor=actor, item_id=item.id, at=now, bulk=True)
+        audits.append(entry)
     result = Imported(
         created=len(new),
         edited=len(revisions) - len(new),
         items=len(items),
         evaluations=_queue_evaluations(session, items, live, default_overlap),
     )
-    audits.append(
-        {
-            "at": now,
-            "actor": actor,
-            "action": "proposal.import",
-            "subject_type": "batch",
-            "subject_id": f"{len(checked)} entries",
-            "details": {"created": result.created, "edited": result.edited, "items": result.items},
-        }
+    batch = audit.row(
+        actor=actor,
+        action="proposal.import",
+        subject_type="batch",
+        subject_id=f"{len(checked)} entries",
+        details={"created": result.created, "edited": result.edited, "items": result.items},
     )
+    audits.append({"at": now, **batch})
     _write(session, new, live, revisions, audits, now)
     return result
 
@@ -189,7 +171,7 @@ def _write(session, new, live, revisions, audits, now) -> None:
                 **row,
                 "value": version.value,
                 "rationale": version.rationale,
-                "metadata": version.metadata,
+                "metadata": version.meta,
                 "revision": version.revision,
                 "updated_at": now,
             }
@@ -199,7 +181,7 @@ def _write(session, new, live, revisions, audits, now) -> None:
             "b_id": version.assessment_id,
             "b_value": version.value,
             "b_rationale": version.rationale,
-            "b_metadata": version.metadata,
+            "b_metadata": version.meta,
             "b_revision": version.revision,
             "b_now": now,
         }
@@ -227,5 +209,5 @@ def _queue_evaluations(session, items, live, default_overlap) -> int:
     # A hundred items a message: one publish and one delivery each, not one per item (per
     # item, publishing cost the API more than the import itself).
     batches = [{"item_ids": due[start : start + 100]} for start in range(0, len(due), 100)]
-    outbox.enqueue_many(session, outbox.EVALUATE_ITEMS, batches)
+    outbox.enqueue_many(session, TaskName.EVALUATE_ITEMS, batches)
     return len(due)

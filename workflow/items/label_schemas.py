@@ -1,5 +1,6 @@
 """An item's label schema as the consensus engine's spec, and the check a proposal must pass."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -9,6 +10,20 @@ from workflow.consensus import ConsensusError, LabelSchemaSpec, infer_spec
 from workflow.items.store import ItemRef
 from workflow.kernel.errors import AlreadyExists, InvalidInput
 from workflow.models import Item, LabelSchema
+
+
+@dataclass(frozen=True, slots=True)
+class LabelSchemaView:
+    """A label schema as the API shows it: the engine's spec and the overlap it asks for."""
+
+    name: str
+    value_type: str
+    spec: dict[str, Any]
+    overlap: int | None
+
+
+def _view(schema: LabelSchema) -> LabelSchemaView:
+    return LabelSchemaView(schema.name, schema.value_type, schema.spec, schema.overlap)
 
 
 def schema_of(session: Session, item: Item | ItemRef) -> LabelSchema | None:
@@ -37,7 +52,7 @@ def spec_for(session: Session, item: Item, values: list[Any]) -> tuple[LabelSche
 
 def create_schema(
     session: Session, *, spec: dict[str, Any], overlap: int | None, actor: str
-) -> LabelSchema:
+) -> LabelSchemaView:
     """Register a label schema; its spec is checked by the consensus engine first."""
     try:
         checked = LabelSchemaSpec.from_dict(spec)
@@ -63,9 +78,10 @@ def create_schema(
         subject_id=checked.name,
         overlap=overlap,
     )
-    return schema
+    return _view(schema)
 
 
-def list_schemas(session: Session) -> list[LabelSchema]:
+def list_schemas(session: Session) -> list[LabelSchemaView]:
     """Every label schema, by name."""
-    return list(session.exec(select(LabelSchema).order_by(col(LabelSchema.name))).all())
+    rows = session.exec(select(LabelSchema).order_by(col(LabelSchema.name))).all()
+    return [_view(schema) for schema in rows]

@@ -7,22 +7,11 @@ from workflow.consensus import ConsensusError, LabelSchemaSpec, ProposalInput, e
 from workflow.items import canonical
 from workflow.items.label_schemas import spec_for
 from workflow.items.live import live_proposals_of, signature
-from workflow.items.store import Move, lock_item, lock_items, transition, transition_all
+from workflow.items.store import PIPELINE, Move, lock_item, lock_items, transition, transition_all
 from workflow.kernel.settings import DEFAULT_OVERLAP
-from workflow.kernel.states import ItemEvent, ItemState
+from workflow.kernel.states import DECIDED_STATES, ItemEvent, ItemState
+from workflow.kernel.task_names import TaskName
 from workflow.models import Assessment, Decision, Item
-
-# States an item has left collection for; a changed proposal set sends it back (reopen).
-_DECIDED = frozenset(
-    {
-        ItemState.AGREED,
-        ItemState.DISPUTED,
-        ItemState.IN_REVIEW,
-        ItemState.RESOLVED,
-        ItemState.PROMOTED,
-    }
-)
-ACTOR = "quorum:pipeline"
 
 
 def last_decision(session: Session, item_id: int) -> Decision | None:
@@ -67,7 +56,9 @@ def evaluate_many(
     ids = sorted(set(item_ids))
     items = lock_items(session, ids)  # in id order, every one found
     proposals = live_proposals_of(session, ids)
-    decided = [i for i, item in zip(ids, items, strict=True) if ItemState(item.state) in _DECIDED]
+    decided = [
+        i for i, item in zip(ids, items, strict=True) if ItemState(item.state) in DECIDED_STATES
+    ]
     last = last_decisions(session, decided)
     outcomes = _Outcomes()
     for item in items:
@@ -75,7 +66,7 @@ def evaluate_many(
     canonical.record_all(session, outcomes.decisions)
     _make_canonical(session, outcomes.promotions)
     transition_all(session, outcomes.moves)
-    outbox.enqueue_many(session, outbox.ROUTE_ITEM, outcomes.routes)
+    outbox.enqueue_many(session, TaskName.ROUTE_ITEM, outcomes.routes)
     return [item.state for item in items]
 
 
@@ -91,7 +82,7 @@ def _evaluate(
     assert item.id is not None
     seen = signature(proposals)
     moves: list[ItemEvent] = []
-    if ItemState(item.state) in _DECIDED:
+    if ItemState(item.state) in DECIDED_STATES:
         previous = last.get(item.id)
         if previous is not None and previous.proposals == seen:
             return  # a repeated task, or a change that was already evaluated
@@ -156,7 +147,7 @@ def promote(session: Session, *, item_id: int) -> str:
 def _make_canonical(session: Session, promotions: list[tuple[Item, Decision]]) -> None:
     """Make each decision canonical and tell its item's subscribers; moving the items to
     promoted is the caller's (with any other moves of the same items, in one statement)."""
-    canonical.promote_all(session, promotions, actor=ACTOR)
+    canonical.promote_all(session, promotions, actor=PIPELINE)
     notifications.raise_for_each(
         session,
         event="item.promoted",

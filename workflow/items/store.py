@@ -1,6 +1,6 @@
 """Items: found or created for (trace, span, name), locked in a fixed order before any change."""
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import Insert, String, bindparam, case, exists, literal_column, text, update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -108,16 +108,25 @@ def lock_item(session: Session, item_id: int) -> Item:
 Move = tuple[Item, tuple[ItemEvent, ...]]
 
 
-def transition(session: Session, item: Item, *events: ItemEvent) -> ItemState:
+# Who moves an item unless the caller says otherwise: the pipeline's tasks.
+PIPELINE = "quorum:pipeline"
+
+
+def transition(
+    session: Session, item: Item, *events: ItemEvent, actor: str = PIPELINE, **details: Any
+) -> ItemState:
     """Move the item through one or more events by the state table (see `transition_all`)."""
-    transition_all(session, [(item, events)])
+    transition_all(session, [(item, events)], actor=actor, **details)
     return ItemState(item.state)
 
 
-def transition_all(session: Session, moves: list[Move]) -> None:
+def transition_all(
+    session: Session, moves: list[Move], *, actor: str = PIPELINE, **details: Any
+) -> None:
     """Move each item (each at most once in `moves`) through its events by the state table, as
-    one compare-and-set on every (id, version); each step gets its audit entry. Several events
-    and several items cost one UPDATE: the rows are locked, nobody sees the middle."""
+    one compare-and-set on every (id, version); each step gets its audit entry, by `actor`
+    with `details` (a committee's voters, say). Several events and several items cost one
+    UPDATE: the rows are locked, nobody sees the middle."""
     if not moves:
         return
     targets, entries = {}, []
@@ -127,11 +136,16 @@ def transition_all(session: Session, moves: list[Move]) -> None:
             target = next_state(state, event)
             entries.append(
                 audit.row(
-                    actor="quorum:pipeline",
+                    actor=actor,
                     action="item.transition",
                     subject_type="item",
                     subject_id=str(item.id),
-                    details={"source": state.value, "target": target.value, "event": event.value},
+                    details={
+                        "source": state.value,
+                        "target": target.value,
+                        "event": event.value,
+                        **details,
+                    },
                 )
             )
             state = target

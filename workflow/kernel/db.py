@@ -1,5 +1,6 @@
 """Engines and the unit of work: the one place a transaction is committed or rolled back."""
 
+import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -14,6 +15,8 @@ from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlmodel import Session, create_engine
 
 from workflow.kernel.errors import AlreadyExists
+
+log = logging.getLogger(__name__)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -152,20 +155,37 @@ def add_unique(session: Session, row: Any, taken: str) -> None:
         raise AlreadyExists(taken) from None
 
 
+_AFTER_COMMIT = "quorum.after_commit"
+
+
+def after_commit(session: Session, hook: Callable[[], None]) -> None:
+    """Run `hook` once after the session's transaction commits; a rollback drops it. The same
+    hook registered twice runs once."""
+    session.info.setdefault(_AFTER_COMMIT, {})[hook] = None
+
+
+def _run_after_commit(session: Session) -> None:
+    for hook in session.info.pop(_AFTER_COMMIT, {}):
+        try:
+            hook()
+        except Exception:
+            # The commit stands: a hook only hurries work the reconciler would find anyway.
+            log.exception("after-commit hook %r failed", hook)
+
+
 @contextmanager
-def unit_of_work(
-    engine: Engine, *, after_commit: Callable[[], None] | None = None
-) -> Iterator[Session]:
-    """A session whose transaction commits when the block ends cleanly and rolls back otherwise."""
+def unit_of_work(engine: Engine) -> Iterator[Session]:
+    """A session whose transaction commits when the block ends cleanly and rolls back otherwise;
+    the hooks registered by `after_commit` run after the commit, never after a rollback."""
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
         except BaseException:
+            session.info.pop(_AFTER_COMMIT, None)
             session.rollback()
             raise
-    if after_commit is not None:
-        after_commit()
+    _run_after_commit(session)
 
 
 @contextmanager
@@ -182,3 +202,4 @@ def autocommit(engine: Engine) -> Iterator[Session]:
     connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
     with connection, Session(connection, expire_on_commit=False) as session:
         yield session
+    _run_after_commit(session)

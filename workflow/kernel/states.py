@@ -3,6 +3,7 @@
 from enum import StrEnum
 
 from workflow.kernel.errors import Conflict
+from workflow.kernel.task_names import TaskName
 
 
 class ItemState(StrEnum):
@@ -49,6 +50,19 @@ TRANSITIONS: dict[tuple[ItemState, ItemEvent], ItemState] = {
     (S.DISPUTED, E.REOPEN): S.REOPENED,
     (S.IN_REVIEW, E.REOPEN): S.REOPENED,
     (S.AGREED, E.REOPEN): S.REOPENED,
+}
+
+
+# Where an item takes proposals towards its quota.
+COLLECTING_STATES = frozenset({S.COLLECTING, S.REOPENED})
+# Where an item has left collection; a changed set of proposals sends it back (reopen).
+DECIDED_STATES = frozenset({S.AGREED, S.DISPUTED, S.IN_REVIEW, S.RESOLVED, S.PROMOTED})
+# The transient states and the task that moves an item on from each: the reconciler re-drives
+# an item idle in one of them.
+RESUMED_BY = {
+    S.AGREED: TaskName.PROMOTE_ITEM,
+    S.RESOLVED: TaskName.PROMOTE_ITEM,
+    S.DISPUTED: TaskName.ROUTE_ITEM,
 }
 
 

@@ -1,12 +1,12 @@
 """Schema migrations: Alembic, run programmatically so `quorum migrate` needs no alembic.ini."""
 
-from pathlib import Path
-
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
-SCRIPTS = Path(__file__).resolve().parents[2] / "migrations"
+from workflow.kernel.shipped import shipped
+
+SCRIPTS = shipped("migrations")
 
 
 def alembic_config(database_url: str) -> Config:

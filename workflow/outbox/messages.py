@@ -1,13 +1,14 @@
 """The outbox: enqueue work in the caller's transaction; hand pending rows to a publisher."""
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple, Protocol
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import bindparam, case, exists, insert, or_
+from sqlalchemy import Engine, bindparam, case, exists, insert, or_
 from sqlmodel import Session, col, func, select, update
 
-from workflow.kernel.db import insert_rows
+from workflow.kernel.db import after_commit, insert_rows
 from workflow.models import OutboxMessage
 from workflow.models.base import utcnow
 
@@ -21,7 +22,28 @@ class Publisher(Protocol):
         """Send one delivery of `task` carrying `messages`; raise if it could not be sent."""
 
 
-_ENQUEUED = "quorum.outbox.enqueued"
+# Who to wake when a transaction that wrote outbox rows commits, per engine: the relay of this
+# process (or a Celery worker's publisher of follow-up work).
+_WAKERS: "WeakKeyDictionary[Engine, Callable[[], None]]" = WeakKeyDictionary()
+
+
+def wake_on_commit(engine: Engine, wake: Callable[[], None]) -> None:
+    """Call `wake` after every commit on `engine` that wrote outbox rows."""
+    _WAKERS[engine] = wake
+
+
+def stop_waking(engine: Engine, wake: Callable[[], None]) -> None:
+    """Undo `wake_on_commit` (if nobody has registered another since)."""
+    if _WAKERS.get(engine) == wake:
+        del _WAKERS[engine]
+
+
+def _wake(session: Session) -> None:
+    """Register the engine's wake-up to run once after this transaction commits."""
+    bind = session.get_bind()
+    wake = _WAKERS.get(getattr(bind, "engine", bind))
+    if wake is not None:
+        after_commit(session, wake)
 
 
 _INSERT = insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id)
@@ -30,7 +52,7 @@ _INSERT = insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id
 def enqueue(session: Session, task: str, **payload: Any) -> int:
     """Add a task to the current transaction: it leaves only if the transaction commits."""
     message_id = session.execute(_INSERT, {"task": task, "payload": payload}).scalar_one()
-    session.info[_ENQUEUED] = True
+    _wake(session)
     return message_id
 
 
@@ -43,12 +65,7 @@ def enqueue_many(session: Session, task: str, payloads: list[dict[str, Any]]) ->
             for p in payloads
         ]
         insert_rows(session, OutboxMessage.__table__, rows)
-        session.info[_ENQUEUED] = True
-
-
-def enqueued(session: Session) -> bool:
-    """Whether this session's work wrote outbox rows, i.e. whether the relay has work now."""
-    return session.info.get(_ENQUEUED, False)
+        _wake(session)
 
 
 class Pending(NamedTuple):
@@ -174,10 +191,10 @@ _GATHER = (
 
 
 def gather_first_delivery(
-    session: Session, task: str, message_ids: list[int]
+    session: Session, task: str, message_ids: list[int], *, limit: int
 ) -> list[tuple[int, dict[str, Any]]]:
     """Count a first delivery of these messages, and take with them the other messages of
-    `task` nobody has started (up to its `COALESCED` limit), counted too and marked published
+    `task` nobody has started (up to `limit` in all), counted too and marked published
     so the relay leaves them be; returns them all, (id, payload) in id order. Returns none
     when a message of the delivery was started before and not finished (a redelivery, whose
     messages must each be counted only when it starts) or when nothing is left to run.
@@ -185,7 +202,7 @@ def gather_first_delivery(
     A worker behind its queue then evaluates what waits in one transaction instead of one
     delivery each; a message taken this way finds itself done when its own delivery comes.
     """
-    room = max(0, COALESCED.get(task, 1) - len(message_ids))
+    room = max(0, limit - len(message_ids))
     params = {"message_ids": message_ids, "of_task": task, "room": room, "now": utcnow()}
     return sorted((message_id, payload) for message_id, payload in session.execute(_GATHER, params))
 
@@ -197,6 +214,11 @@ def mark_all_completed(session: Session, message_ids: list[int]) -> set[int]:
     return {message_id for (message_id,) in rows}
 
 
+def record_failure(session: Session, message_id: int, error: str) -> None:
+    """Keep why a message's run failed, for /health and whoever reads the dead letters."""
+    session.execute(update(_TABLE).where(_TABLE.c.id == message_id).values(last_error=error[:1000]))
+
+
 def mark_completed(session: Session, message_id: int) -> bool:
     """Record that a task finished its message; False if it was already done (a redelivery)."""
     return bool(mark_all_completed(session, [message_id]))
@@ -206,12 +228,18 @@ def mark_completed(session: Session, message_id: int) -> bool:
 ROUND_LIMIT = 500
 
 
-def publish_pending(session: Session, publisher: Publisher, *, limit: int = ROUND_LIMIT) -> int:
-    """Claim pending messages and publish them as deliveries, in order; the ones a failed
-    publish leaves behind are released, with the error, for the next round. Returns how many
-    messages were sent."""
+def publish_pending(
+    session: Session,
+    publisher: Publisher,
+    *,
+    coalesce: Mapping[str, int],
+    limit: int = ROUND_LIMIT,
+) -> int:
+    """Claim pending messages and publish them as deliveries (see `deliveries`), in order; the
+    ones a failed publish leaves behind are released, with the error, for the next round.
+    Returns how many messages were sent."""
     rows = session.execute(_CLAIM, {"now": utcnow(), "limit": limit})
-    batches = deliveries(sorted(Pending(*row) for row in rows))
+    batches = deliveries(sorted(Pending(*row) for row in rows), coalesce)
     sent = 0
     for index, (task, messages) in enumerate(batches):
         try:
@@ -226,30 +254,18 @@ def publish_pending(session: Session, publisher: Publisher, *, limit: int = ROUN
     return sent
 
 
-def deliveries(messages: list[Pending]) -> list[tuple[str, list[Pending]]]:
-    """Messages grouped into deliveries: those of a task in `COALESCED` travel together, up
-    to its limit; any other message travels alone. In order of each delivery's first message."""
+def deliveries(
+    messages: list[Pending], coalesce: Mapping[str, int]
+) -> list[tuple[str, list[Pending]]]:
+    """Messages grouped into deliveries: those of a task in `coalesce` travel together, up to
+    its limit; any other message travels alone. In order of each delivery's first message."""
     grouped: list[tuple[str, list[Pending]]] = []
     open_groups: dict[str, list[Pending]] = {}
     for message in messages:
-        limit = COALESCED.get(message.task, 1)
+        limit = coalesce.get(message.task, 1)
         group = open_groups.get(message.task)
         if group is None or len(group) >= limit:
             group = open_groups[message.task] = []
             grouped.append((message.task, group))
         group.append(message)
     return grouped
-
-
-# Task names: stable strings, so renaming a function never orphans queued messages.
-EVALUATE_ITEM = "quorum.item.evaluate"
-# Many items in one message, for bulk imports: one delivery and one publish per hundred items.
-EVALUATE_ITEMS = "quorum.items.evaluate"
-ROUTE_ITEM = "quorum.item.route"
-RESOLVE_ITEM = "quorum.item.resolve"
-PROMOTE_ITEM = "quorum.item.promote"
-ITEM_TASKS = (EVALUATE_ITEM, EVALUATE_ITEMS, ROUTE_ITEM, RESOLVE_ITEM, PROMOTE_ITEM)
-# Tasks whose messages may share a delivery, and how many at most: one publish, one Celery
-# delivery and one set-based evaluation serve them all (Celery's own cost, a publish and a
-# delivery, was a third of an evaluation's).
-COALESCED = {EVALUATE_ITEM: 50}

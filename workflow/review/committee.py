@@ -13,10 +13,10 @@ from workflow.identity.users import actor_of
 from workflow.items import canonical
 from workflow.items.label_schemas import spec_for
 from workflow.items.live import live_proposals, signature
-from workflow.items.pipeline import last_decision
 from workflow.items.store import lock_item, transition
-from workflow.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from workflow.kernel.errors import Conflict, Forbidden, InvalidInput
 from workflow.kernel.states import ItemEvent, ItemState
+from workflow.kernel.task_names import TaskName
 from workflow.kernel.values import ValueLimits, check_value
 from workflow.models import CommitteeMember, Item, ReviewAssignment, User, Vote
 from workflow.models.base import utcnow
@@ -115,6 +115,32 @@ class VoteRequest:
     comment: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class VoteView:
+    """A reviewer's vote in one round of an item's review, as recorded."""
+
+    item_id: int
+    round: int
+    reviewer_id: str
+    choice: Choice
+    assessment_id: str | None
+    value: Any
+    comment: str | None
+
+
+def vote_view(vote: Vote) -> VoteView:
+    """The view of a vote row."""
+    return VoteView(
+        item_id=vote.item_id,
+        round=vote.review_round,
+        reviewer_id=vote.reviewer_id,
+        choice=Choice(vote.choice),
+        assessment_id=vote.assessment_id,
+        value=vote.value,
+        comment=vote.comment,
+    )
+
+
 def _voted_value(session: Session, item: Item, request: VoteRequest, limits: ValueLimits) -> Any:
     if request.choice is Choice.ABSTAIN:
         return None
@@ -134,7 +160,7 @@ def _voted_value(session: Session, item: Item, request: VoteRequest, limits: Val
 
 def cast_vote(
     session: Session, *, item_id: int, reviewer_id: str, request: VoteRequest, limits: ValueLimits
-) -> Vote:
+) -> VoteView:
     """Record (or change) a reviewer's vote in the item's current round, then try to resolve."""
     item = lock_item(session, item_id)
     if item.state != ItemState.IN_REVIEW:
@@ -142,7 +168,7 @@ def cast_vote(
     if reviewer_id not in assigned(session, item):
         raise Forbidden(f"{reviewer_id} does not review item {item_id} in this round")
     value = _voted_value(session, item, request, limits)
-    vote = _current_vote(session, item, reviewer_id) or Vote(
+    vote = current_vote(session, item, reviewer_id) or Vote(
         item_id=item_id, review_round=item.review_round, reviewer_id=reviewer_id
     )
     vote.choice, vote.assessment_id, vote.value = request.choice, request.assessment_id, value
@@ -157,9 +183,9 @@ def cast_vote(
         round=item.review_round,
         choice=request.choice.value,
     )
-    outbox.enqueue(session, outbox.RESOLVE_ITEM, item_id=item_id)
+    outbox.enqueue(session, TaskName.RESOLVE_ITEM, item_id=item_id)
     session.flush()
-    return vote
+    return vote_view(vote)
 
 
 def resolve(session: Session, *, item_id: int) -> str:
@@ -186,8 +212,9 @@ def resolve(session: Session, *, item_id: int) -> str:
             proposals=signature(live_proposals(session, item_id)),
             voters=list(tally.voters),
         )
-        transition(session, item, ItemEvent.RESOLVE)
-        outbox.enqueue(session, outbox.PROMOTE_ITEM, item_id=item_id)
+        # The committee moved it, not the pipeline: its audit entry names the voters.
+        transition(session, item, ItemEvent.RESOLVE, actor=ACTOR, voters=list(tally.voters))
+        outbox.enqueue(session, TaskName.PROMOTE_ITEM, item_id=item_id)
     elif tally.standing is Standing.DEADLOCKED and item.escalated_at is None:
         item.escalated_at = utcnow()
         session.add(item)
@@ -201,93 +228,11 @@ def resolve(session: Session, *, item_id: int) -> str:
     return item.state
 
 
-def _current_vote(session: Session, item: Item, reviewer_id: str) -> Vote | None:
+def current_vote(session: Session, item: Item, reviewer_id: str) -> Vote | None:
+    """A reviewer's vote in the item's current round, if they cast one."""
     statement = select(Vote).where(
         Vote.item_id == item.id,
         Vote.review_round == item.review_round,
         Vote.reviewer_id == reviewer_id,
     )
     return session.exec(statement).first()
-
-
-def _require_item(session: Session, item_id: int) -> Item:
-    item = session.get(Item, item_id)
-    if item is None:
-        raise NotFound(f"item {item_id} not found")
-    return item
-
-
-def _summary(item: Item) -> dict[str, Any]:
-    return {
-        "id": item.id,
-        "trace_id": item.trace_id,
-        "span_id": item.span_id or None,
-        "name": item.name,
-        "state": item.state,
-        "round": item.review_round,
-    }
-
-
-def item_status(session: Session, *, item_id: int) -> dict[str, Any]:
-    """An item's state and latest decision: what anyone may see (no proposals)."""
-    item = _require_item(session, item_id)
-    decision = last_decision(session, item_id)
-    return {
-        **_summary(item),
-        "decision": None
-        if decision is None
-        else {
-            "id": decision.id,
-            "outcome": decision.outcome,
-            "method": decision.method,
-            "value": decision.value,
-            "algorithm": decision.algorithm,
-            "voters": decision.voters,
-        },
-    }
-
-
-def review_view(session: Session, *, item_id: int, reviewer_id: str) -> dict[str, Any]:
-    """What a reviewer of the item sees: every proposal side by side, the engine's breakdown."""
-    item = _require_item(session, item_id)
-    if item.state != ItemState.IN_REVIEW or reviewer_id not in assigned(session, item):
-        raise Forbidden(f"{reviewer_id} does not review item {item_id}")
-    decision = last_decision(session, item_id)
-    mine = _current_vote(session, item, reviewer_id)
-    return {
-        "item": _summary(item),
-        "proposals": [
-            {
-                "assessment_id": p.assessment_id,
-                "annotator": p.source_id,
-                "value": p.value,
-                "rationale": p.rationale,
-                "revision": p.revision,
-            }
-            for p in live_proposals(session, item_id)
-        ],
-        "evaluation": decision.record if decision is not None else None,
-        "committee": assigned(session, item),
-        "my_vote": None
-        if mine is None
-        else {"choice": mine.choice, "value": mine.value, "assessment_id": mine.assessment_id},
-    }
-
-
-def reviewer_queue(session: Session, *, reviewer_id: str, limit: int) -> list[dict[str, Any]]:
-    """Items in review that this reviewer is assigned to in their current round."""
-    statement = (
-        select(Item)
-        .join(
-            ReviewAssignment,
-            (col(ReviewAssignment.item_id) == col(Item.id))
-            & (col(ReviewAssignment.review_round) == col(Item.review_round)),
-        )
-        .where(ReviewAssignment.reviewer_id == reviewer_id, Item.state == ItemState.IN_REVIEW)
-        .order_by(col(Item.state_changed_at))
-        .limit(limit)
-    )
-    return [
-        {"item_id": i.id, "trace_id": i.trace_id, "name": i.name, "round": i.review_round}
-        for i in session.exec(statement)
-    ]

@@ -6,16 +6,9 @@ from datetime import timedelta
 from sqlmodel import Session, col, select, update
 
 from workflow import outbox
-from workflow.kernel.states import ItemState
+from workflow.kernel.states import RESUMED_BY, ItemState
 from workflow.models import Item, OutboxMessage, ReconcileRun
 from workflow.models.base import utcnow
-
-# Transient states and the task that moves an item on from each.
-NEXT_TASK = {
-    ItemState.AGREED: outbox.PROMOTE_ITEM,
-    ItemState.RESOLVED: outbox.PROMOTE_ITEM,
-    ItemState.DISPUTED: outbox.ROUTE_ITEM,
-}
 
 
 @dataclass(frozen=True)
@@ -59,13 +52,13 @@ def reconcile(
     ).rowcount
     idle = session.exec(
         select(Item.id, Item.state)
-        .where(col(Item.state).in_([state.value for state in NEXT_TASK]))
+        .where(col(Item.state).in_([state.value for state in RESUMED_BY]))
         .where(col(Item.state_changed_at) < started - timedelta(seconds=stuck_after))
         .order_by(col(Item.state_changed_at))
         .limit(batch)
     ).all()
     for item_id, state in idle:
-        outbox.enqueue(session, NEXT_TASK[ItemState(state)], item_id=item_id)
+        outbox.enqueue(session, RESUMED_BY[ItemState(state)], item_id=item_id)
     report = ReconcileReport(republished=republished, redriven=len(idle), dead_lettered=dead)
     session.add(ReconcileRun(started_at=started, finished_at=utcnow(), **report.to_dict()))
     return report

@@ -1,17 +1,15 @@
-"""Which domain function runs each outbox task, and how a delivery's messages run exactly once."""
+"""The task runner: how a delivery's outbox messages run exactly once, whatever delivered them."""
 
 import logging
 from collections.abc import Callable, Sequence
-from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine
 
-from workflow import outbox, review
-from workflow.items import pipeline
+from workflow import outbox
 from workflow.kernel.db import autocommit, unit_of_work
 from workflow.kernel.settings import Settings
-from workflow.models import OutboxMessage
+from workflow.tasks.registry import Task, tasks
 
 log = logging.getLogger(__name__)
 
@@ -24,23 +22,7 @@ class TaskRunner:
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self.engine = engine
         self.max_attempts = settings.max_attempts
-        # Called after a task that wrote follow-up work commits: publishes that work.
-        self.after_commit: Callable[[], None] | None = None
-        overlap = settings.default_overlap
-        self.handlers: dict[str, Callable[..., Any]] = {
-            outbox.EVALUATE_ITEM: partial(pipeline.evaluate, default_overlap=overlap),
-            outbox.EVALUATE_ITEMS: partial(pipeline.evaluate_many, default_overlap=overlap),
-            outbox.ROUTE_ITEM: review.route,
-            outbox.RESOLVE_ITEM: review.resolve,
-            outbox.PROMOTE_ITEM: pipeline.promote,
-        }
-        # Tasks whose messages a delivery may carry several of, run together in one
-        # transaction (see outbox.COALESCED).
-        self.together: dict[str, Callable[..., Any]] = {
-            outbox.EVALUATE_ITEM: lambda session, payloads: pipeline.evaluate_many(
-                session, item_ids=[p["item_id"] for p in payloads], default_overlap=overlap
-            ),
-        }
+        self.tasks: dict[str, Task] = tasks(settings)
 
     def _admit(self, message_ids: list[int]) -> set[int]:
         """Count this delivery of each message on its own (a worker that crashes later has
@@ -66,10 +48,13 @@ class TaskRunner:
         only when it starts: a message that kills its worker then uses up its own attempts,
         not those of the messages behind it. The first failure is raised after the rest ran.
         """
-        together = self.together.get(task)
+        spec = self.tasks[task]
+        together = spec.together
         if together is not None:
             with autocommit(self.engine) as session:
-                todo = outbox.gather_first_delivery(session, task, [m for m, _ in messages])
+                todo = outbox.gather_first_delivery(
+                    session, task, [m for m, _ in messages], limit=spec.coalesce
+                )
             if todo:
                 try:
                     return self._run_together(together, todo)
@@ -95,7 +80,6 @@ class TaskRunner:
         with unit_of_work(self.engine) as session:
             done = outbox.mark_all_completed(session, [message_id for message_id, _ in todo])
             together(session, [payload for message_id, payload in todo if message_id in done])
-        self._published(session)
         return len(done)
 
     def _run_one(self, message_id: int, task: str, payload: dict[str, Any]) -> bool:
@@ -103,20 +87,9 @@ class TaskRunner:
             with unit_of_work(self.engine) as session:
                 if not outbox.mark_completed(session, message_id):
                     return False
-                self.handlers[task](session, **payload)
+                self.tasks[task].run(session, **payload)
         except Exception as exc:
-            self._record_failure(message_id, exc)
+            with unit_of_work(self.engine) as session:
+                outbox.record_failure(session, message_id, f"{type(exc).__name__}: {exc}")
             raise
-        self._published(session)
         return True
-
-    def _published(self, session) -> None:
-        """Hand the follow-up work a committed task wrote to the relay."""
-        if self.after_commit is not None and outbox.enqueued(session):
-            self.after_commit()
-
-    def _record_failure(self, message_id: int, exc: Exception) -> None:
-        with unit_of_work(self.engine) as session:
-            message = session.get(OutboxMessage, message_id)
-            if message is not None:
-                message.last_error = f"{type(exc).__name__}: {exc}"[:1000]

@@ -1,20 +1,16 @@
-"""The `quorum` command: serve, worker, beat, migrate and traces import."""
+"""The `quorum` command: serve, worker, beat and migrate; `traces` lives in cli.traces."""
 
-import json
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from workflow.kernel.db import make_engine, unit_of_work
-from workflow.kernel.errors import QuorumError
+from cli import traces
+from workflow.kernel.db import make_engine
 from workflow.kernel.settings import get_settings
 from workflow.models.migrations import upgrade
-from workflow.traces.store import register_traces
 
 app = typer.Typer(help="Quorum: several annotators' expectations in, one trusted ground truth out.")
-traces_app = typer.Typer(help="Register traces.")
-app.add_typer(traces_app, name="traces")
+app.add_typer(traces.app, name="traces")
 
 
 @app.command()
@@ -70,45 +66,6 @@ def beat(loglevel: Annotated[str, typer.Option()] = "info") -> None:
 
     _require_broker()
     celery.start(["beat", f"--loglevel={loglevel}"])
-
-
-@traces_app.command("import")
-def import_traces(
-    path: Annotated[
-        Path, typer.Argument(exists=True, dir_okay=False, help="JSONL, a trace a line.")
-    ],
-    batch: Annotated[int, typer.Option(min=1, help="Traces per transaction.")] = 500,
-) -> None:
-    """Register every trace of a JSONL file (MLflow's `Trace.to_dict()`); re-running is safe."""
-    settings = get_settings()
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    created = existing = 0
-    lines = path.read_text(encoding="utf-8").splitlines()
-    with typer.progressbar(length=len(lines), label="importing traces") as progress:
-        for start in range(0, len(lines), batch):
-            chunk = lines[start : start + batch]
-            payloads = [_parse_line(line, start + i + 1) for i, line in enumerate(chunk)]
-            try:
-                with unit_of_work(engine) as session:
-                    result = register_traces(
-                        session, payloads=[p for p in payloads if p is not None], actor="cli"
-                    )
-            except QuorumError as exc:
-                raise typer.BadParameter(f"lines {start + 1}-{start + len(chunk)}: {exc}") from None
-            created += len(result.created)
-            existing += len(result.existing)
-            progress.update(len(chunk))
-    typer.echo(f"{created} traces created, {existing} already present")
-
-
-def _parse_line(line: str, number: int) -> dict | None:
-    if not line.strip():
-        return None
-    try:
-        return json.loads(line)
-    except ValueError as exc:
-        raise typer.BadParameter(f"line {number} is not JSON: {exc}") from None
 
 
 def _require_broker() -> None:

@@ -1,0 +1,264 @@
+"""The answers of the /api/v1 routes and /health, as /openapi.json describes them."""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, JsonValue, PlainSerializer, WithJsonSchema
+
+from workflow.identity.access import Permission, UserRole
+from workflow.review.quorum_rule import Choice
+
+# Written as `datetime.isoformat` does, as these routes always have (the MLflow routes use
+# protobuf's RFC 3339 instead).
+Moment = Annotated[
+    datetime,
+    PlainSerializer(datetime.isoformat, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+
+
+class Public(BaseModel):
+    """An answer, built from the domain's views by their attributes."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class HealthPublic(Public):
+    """Liveness, the queue's depth, the outbox backlog and the last reconcile."""
+
+    status: str
+    queue_depth: int | None
+    outbox_pending: int
+    oldest_pending_age_s: float | None
+    dead_lettered: int
+    last_reconcile_at: Moment | None
+
+
+class CallerPublic(Public):
+    """Who a credential is, and the permissions it carries."""
+
+    username: str
+    permissions: list[Permission]
+
+
+class UserPublic(Public):
+    """A user; never their password hash."""
+
+    username: str
+    role: UserRole
+    can_import: bool
+    disabled: bool
+    has_password: bool
+
+
+class UserList(Public):
+    """Every user."""
+
+    users: list[UserPublic]
+
+
+class TokenPublic(Public):
+    """An API token, without its secret."""
+
+    id: int
+    username: str
+    name: str
+    scopes: list[Permission]
+    created_at: Moment
+    expires_at: Moment | None
+    revoked_at: Moment | None
+    last_used_at: Moment | None
+
+
+class _Secret(Public):
+    """The secret of a token just issued."""
+
+    token: str
+
+
+class TokenIssued(TokenPublic, _Secret):
+    """A new token with its secret, shown this once (`token` comes first, as it always has)."""
+
+
+class TokenList(Public):
+    """A user's tokens, newest first."""
+
+    tokens: list[TokenPublic]
+
+
+class AuditEntryPublic(Public):
+    """One audit entry."""
+
+    id: int
+    at: Moment
+    actor: str
+    action: str
+    subject_type: str
+    subject_id: str
+    details: dict[str, Any]
+
+
+class AuditPage(Public):
+    """A page of the audit log; `next_before` asks for the next one."""
+
+    entries: list[AuditEntryPublic]
+    next_before: int | None
+
+
+class CampaignPublic(Public):
+    """A campaign."""
+
+    id: int
+    name: str
+    status: str
+    overlap: int
+
+
+class CampaignList(Public):
+    """Every campaign."""
+
+    campaigns: list[CampaignPublic]
+
+
+class CampaignMembers(Public):
+    """A campaign's members: user name → role in the campaign."""
+
+    members: dict[str, UserRole]
+
+
+class TracesRegistered(Public):
+    """The trace ids a registration created, and those already there."""
+
+    created: list[str]
+    existing: list[str]
+
+
+class TracePublic(Public):
+    """A registered trace: its info block as sent and its spans (with hex ids)."""
+
+    trace_id: str
+    experiment_id: str | None
+    state: str
+    request_time: str
+    info: dict[str, Any]
+    spans: list[dict[str, Any]]
+
+
+class TracePage(Public):
+    """A page of traces; `next_page_token` asks for the next one."""
+
+    traces: list[TracePublic]
+    next_page_token: str | None
+
+
+class ImportReport(Public):
+    """What a bulk import did."""
+
+    imported: int
+    created: int
+    edited: int
+    items: int
+    evaluations_queued: int
+
+
+class LabelSchemaPublic(Public):
+    """A label schema: the consensus engine's spec and how many annotators an item needs."""
+
+    name: str
+    value_type: str
+    spec: dict[str, Any]
+    overlap: int | None
+
+
+class LabelSchemaList(Public):
+    """Every label schema."""
+
+    label_schemas: list[LabelSchemaPublic]
+
+
+class CommitteePublic(Public):
+    """A committee's scope and its members."""
+
+    scope: str
+    members: list[str]
+
+
+class ItemPublic(Public):
+    """An item: what it labels, where it stands, and its review round."""
+
+    id: int
+    trace_id: str
+    span_id: str | None
+    name: str
+    state: str
+    round: int
+
+
+class DecisionPublic(Public):
+    """A decision on an item."""
+
+    id: int
+    outcome: str
+    method: str
+    value: JsonValue
+    algorithm: str
+    voters: list[str]
+
+
+class ItemStatusPublic(ItemPublic):
+    """An item and its latest decision."""
+
+    decision: DecisionPublic | None
+
+
+class QueuedItemPublic(Public):
+    """An item waiting for the reviewer's vote."""
+
+    item_id: int
+    trace_id: str
+    name: str
+    round: int
+
+
+class ReviewerQueue(Public):
+    """The items waiting for a reviewer, oldest first."""
+
+    items: list[QueuedItemPublic]
+
+
+class ProposalPublic(Public):
+    """One annotator's live proposal."""
+
+    assessment_id: str
+    annotator: str
+    value: JsonValue
+    rationale: str | None
+    revision: int
+
+
+class MyVotePublic(Public):
+    """The reviewer's own vote in this round."""
+
+    choice: Choice
+    value: JsonValue
+    assessment_id: str | None
+
+
+class ReviewPublic(Public):
+    """An item under review: every proposal, the engine's breakdown, the committee, my vote."""
+
+    item: ItemPublic
+    proposals: list[ProposalPublic]
+    evaluation: dict[str, Any] | None
+    committee: list[str]
+    my_vote: MyVotePublic | None
+
+
+class VotePublic(Public):
+    """A vote as recorded."""
+
+    item_id: int
+    round: int
+    reviewer_id: str
+    choice: Choice
+    value: JsonValue

@@ -1,0 +1,160 @@
+"""What the committee's readers see: an item's standing, an item under review, their queue."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from workflow.items.live import live_proposals
+from workflow.items.pipeline import last_decision
+from workflow.kernel.errors import Forbidden, NotFound
+from workflow.kernel.states import ItemState
+from workflow.models import Decision, Item, ReviewAssignment
+from workflow.review.committee import VoteView, assigned, current_vote, vote_view
+
+
+@dataclass(frozen=True, slots=True)
+class ItemView:
+    """An item: what it labels, where it stands, and its review round."""
+
+    id: int
+    trace_id: str
+    span_id: str | None
+    name: str
+    state: str
+    round: int
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionView:
+    """A decision on an item: its outcome, how it was reached, its value and who voted."""
+
+    id: int
+    outcome: str
+    method: str
+    value: Any
+    algorithm: str
+    voters: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ItemStatusView(ItemView):
+    """An item and its latest decision: what anyone may see (no proposals)."""
+
+    decision: DecisionView | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalView:
+    """One annotator's live proposal, as the item's reviewers see it."""
+
+    assessment_id: str
+    annotator: str
+    value: Any
+    rationale: str | None
+    revision: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewView:
+    """An item under review as one of its reviewers sees it: every proposal, the engine's
+    breakdown, the committee and the reviewer's own vote in this round."""
+
+    item: ItemView
+    proposals: tuple[ProposalView, ...]
+    evaluation: dict[str, Any] | None
+    committee: tuple[str, ...]
+    my_vote: VoteView | None
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedItemView:
+    """An item waiting for a reviewer's vote."""
+
+    item_id: int
+    trace_id: str
+    name: str
+    round: int
+
+
+def _require_item(session: Session, item_id: int) -> Item:
+    item = session.get(Item, item_id)
+    if item is None:
+        raise NotFound(f"item {item_id} not found")
+    return item
+
+
+def _fields(item: Item) -> dict[str, Any]:
+    """The fields of an `ItemView`, for it and for the views that extend it."""
+    return {
+        "id": item.id or 0,
+        "trace_id": item.trace_id,
+        "span_id": item.span_id or None,
+        "name": item.name,
+        "state": item.state,
+        "round": item.review_round,
+    }
+
+
+def _decision_view(decision: Decision) -> DecisionView:
+    return DecisionView(
+        id=decision.id or 0,
+        outcome=decision.outcome,
+        method=decision.method,
+        value=decision.value,
+        algorithm=decision.algorithm,
+        voters=tuple(decision.voters),
+    )
+
+
+def item_status(session: Session, *, item_id: int) -> ItemStatusView:
+    """An item's state and latest decision: what anyone may see (no proposals)."""
+    item = _require_item(session, item_id)
+    decision = last_decision(session, item_id)
+    return ItemStatusView(
+        **_fields(item), decision=None if decision is None else _decision_view(decision)
+    )
+
+
+def review_view(session: Session, *, item_id: int, reviewer_id: str) -> ReviewView:
+    """What a reviewer of the item sees: every proposal side by side, the engine's breakdown."""
+    item = _require_item(session, item_id)
+    if item.state != ItemState.IN_REVIEW or reviewer_id not in assigned(session, item):
+        raise Forbidden(f"{reviewer_id} does not review item {item_id}")
+    decision = last_decision(session, item_id)
+    mine = current_vote(session, item, reviewer_id)
+    return ReviewView(
+        item=ItemView(**_fields(item)),
+        proposals=tuple(
+            ProposalView(
+                assessment_id=p.assessment_id,
+                annotator=p.source_id,
+                value=p.value,
+                rationale=p.rationale,
+                revision=p.revision,
+            )
+            for p in live_proposals(session, item_id)
+        ),
+        evaluation=decision.record if decision is not None else None,
+        committee=tuple(assigned(session, item)),
+        my_vote=None if mine is None else vote_view(mine),
+    )
+
+
+def reviewer_queue(session: Session, *, reviewer_id: str, limit: int) -> list[QueuedItemView]:
+    """Items in review that this reviewer is assigned to in their current round."""
+    statement = (
+        select(Item)
+        .join(
+            ReviewAssignment,
+            (col(ReviewAssignment.item_id) == col(Item.id))
+            & (col(ReviewAssignment.review_round) == col(Item.review_round)),
+        )
+        .where(ReviewAssignment.reviewer_id == reviewer_id, Item.state == ItemState.IN_REVIEW)
+        .order_by(col(Item.state_changed_at))
+        .limit(limit)
+    )
+    return [
+        QueuedItemView(item_id=i.id or 0, trace_id=i.trace_id, name=i.name, round=i.review_round)
+        for i in session.exec(statement)
+    ]
