@@ -16,6 +16,7 @@ from workflow.kernel.entities import AssessmentDraft
 from workflow.kernel.errors import AlreadyExists, NotFound
 from workflow.kernel.states import COLLECTING_STATES
 from workflow.kernel.task_names import TaskName
+from workflow.kernel.values import same_value
 from workflow.models import Assessment, AuditEntry, Item, ProposalRevision, Role
 from workflow.models.base import column_values, utcnow
 
@@ -57,6 +58,19 @@ def revision_row(proposal: Version, *, actor: str, at: datetime) -> dict[str, An
         "actor": actor,
         "created_at": at,
     }
+
+
+def changes(
+    current: Version, value: Any, rationale: str | None, metadata: dict[str, str] | None
+) -> tuple[str | None, dict[str, str]] | None:
+    """The rationale and metadata of the version that logging (value, rationale, metadata)
+    over `current` makes (None and None keep the current ones; metadata merges), or None when
+    that version is `current` again: an identical re-log (a client's retry, a batch script run
+    twice) changes nothing, no revision, no reopening, no evaluation."""
+    rationale = current.rationale if rationale is None else rationale
+    meta = current.meta if metadata is None else {**current.meta, **metadata}
+    same = (rationale, meta) == (current.rationale, current.meta)
+    return None if same and same_value(value, current.value) else (rationale, meta)
 
 
 def change_entry(
@@ -164,14 +178,14 @@ def edit(
     metadata: dict[str, str] | None,
     default_overlap: int,
 ) -> Assessment:
-    """A new revision of a live proposal; its id stays, the old version stays in history."""
+    """A new revision of a live proposal; its id stays, the old version stays in history. The
+    same value, rationale and metadata again make no revision."""
     item = _lock_for_change(session, proposal)
     check_fits(session, item, value)
-    proposal.value = value
-    if rationale is not None:
-        proposal.rationale = rationale
-    if metadata is not None:
-        proposal.meta = {**proposal.meta, **metadata}
+    changed = changes(proposal, value, rationale, metadata)
+    if changed is None:
+        return proposal
+    proposal.value, (proposal.rationale, proposal.meta) = value, changed
     proposal.revision += 1
     proposal.updated_at = utcnow()
     session.add(proposal)

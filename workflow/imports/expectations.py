@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
 from workflow import audit, outbox
-from workflow.assessments.proposals import change_entry, needs_evaluation, revision_row
+from workflow.assessments.proposals import change_entry, changes, needs_evaluation, revision_row
 from workflow.imports.checks import (
     check_entries,
     check_schemas,
@@ -62,12 +62,13 @@ def _live(session: Session, item_ids: list[int]) -> dict[tuple[int, str], _Versi
             _ASSESSMENTS.source_id,
             _ASSESSMENTS.assessment_id,
             _ASSESSMENTS.revision,
+            _ASSESSMENTS.value,
             _ASSESSMENTS.rationale,
             _ASSESSMENTS.metadata,
         ).where(*live_where(_ASSESSMENTS.item_id.in_(chunk)))
         for row in session.execute(statement):
             live[(row.item_id, row.source_id)] = _Version(
-                row.assessment_id, row.revision, None, row.rationale, dict(row.metadata)
+                row.assessment_id, row.revision, row.value, row.rationale, dict(row.metadata)
             )
     return live
 
@@ -119,11 +120,12 @@ def import_proposals(
             new[key] = _new_row(trace_id, draft, item.id, assessment_id, now)
             action = "proposal.submit"
         else:
+            changed = changes(version, draft.value, draft.rationale, draft.metadata)
+            if changed is None:
+                continue  # the entry is the live version again: as a single call, a no-op
             version.revision += 1
             version.value = draft.value
-            if draft.rationale is not None:
-                version.rationale = draft.rationale
-            version.meta = {**version.meta, **draft.metadata}
+            version.rationale, version.meta = changed
             version.touched = True
             action = "proposal.edit"
         revisions.append(revision_row(version, actor=actor, at=now))
@@ -196,15 +198,19 @@ def _write(session, new, live, revisions, audits, now) -> None:
 
 
 def _queue_evaluations(session, items, live, default_overlap) -> int:
-    """One evaluation per item whose change can matter, by the single-call rule. Imports only
-    add proposals, so the final count decides what any of the entries would have."""
+    """One evaluation per item the batch changed where the change can matter, by the
+    single-call rule. Imports only add proposals, so the final count decides what any of the
+    entries would have."""
     counts: dict[int, int] = {}
-    for item_id, _ in live:
+    changed = set()
+    for (item_id, _), version in live.items():
         counts[item_id] = counts.get(item_id, 0) + 1
+        if version.touched:
+            changed.add(item_id)
     due = sorted(
         row.id
         for row in items.values()
-        if needs_evaluation(session, row, default_overlap, counts.get(row.id, 0))
+        if row.id in changed and needs_evaluation(session, row, default_overlap, counts[row.id])
     )
     # A hundred items a message: one publish and one delivery each, not one per item (per
     # item, publishing cost the API more than the import itself).

@@ -11,6 +11,7 @@ from workflow.items.store import PIPELINE, Move, lock_item, lock_items, transiti
 from workflow.kernel.settings import DEFAULT_OVERLAP
 from workflow.kernel.states import DECIDED_STATES, ItemEvent, ItemState
 from workflow.kernel.task_names import TaskName
+from workflow.kernel.values import same_value
 from workflow.models import Assessment, Decision, Item
 
 
@@ -82,8 +83,9 @@ def _evaluate(
     assert item.id is not None
     seen = signature(proposals)
     moves: list[ItemEvent] = []
-    if ItemState(item.state) in DECIDED_STATES:
-        previous = last.get(item.id)
+    decided = ItemState(item.state) in DECIDED_STATES
+    previous = last.get(item.id) if decided else None
+    if decided:
         if previous is not None and previous.proposals == seen:
             return  # a repeated task, or a change that was already evaluated
         moves.append(ItemEvent.REOPEN)
@@ -94,6 +96,8 @@ def _evaluate(
             outcomes.moves.append((item, tuple(moves)))
         return
     record = _engine_record(spec, proposals, quota)
+    if _confirms(item, previous, record):
+        return  # the proposals as they are now agree on the value in force: nothing new
     decision = Decision(
         item_id=item.id,
         outcome=record["outcome"],
@@ -116,6 +120,17 @@ def _evaluate(
     else:
         moves.append(ItemEvent.INSUFFICIENT)
     outcomes.moves.append((item, tuple(moves)))
+
+
+def _confirms(item: Item, previous: Decision | None, record: dict) -> bool:
+    """Whether an agreed item's new evaluation agrees again, on the value already decided (a
+    late annotator who agrees, an edit that changes no outcome): its decision stands."""
+    return (
+        previous is not None
+        and ItemState(item.state) in (ItemState.AGREED, ItemState.PROMOTED)
+        and previous.outcome == record["outcome"] == "agreed"
+        and same_value(previous.value, record.get("consensus"))
+    )
 
 
 def _engine_record(spec: LabelSchemaSpec, proposals: list[Assessment], quota: int) -> dict:

@@ -80,3 +80,9 @@ def check_metadata(metadata: dict[str, Any] | None, limits: ValueLimits) -> dict
             raise InvalidInput(f"metadata value for {key!r} is too long")
         cleaned[key] = text
     return cleaned
+
+
+def same_value(left: Any, right: Any) -> bool:
+    """Whether two JSON values are the same value: as JSON, so 1, 1.0 and true differ (Python's
+    `==` holds them equal) while a dict's key order does not matter."""
+    return json.dumps(left, sort_keys=True) == json.dumps(right, sort_keys=True)
