@@ -1,18 +1,21 @@
-"""Hostile values typed by users stay inert text on every page: assessments on a trace, token
-names, the audit log (a hostile user name at sign-in), the sign-in page's own fields."""
+"""Hostile values typed by users stay inert text on every page: assessments on a trace, items
+and their decisions, token names, the audit log (a hostile user name at sign-in), the sign-in
+page's own fields."""
 
 import httpx
+from playwright.sync_api import expect
 
 from tests.pages.conftest import BrowserPage, open_page, sign_in
 from tests.pages.test_security_headers import HOSTILE, assert_inert, register_hostile
 
 
 def log_hostile_assessments(live, trace_id: str) -> None:
-    """As an importer: names, values, rationales and source ids made of markup."""
+    """As an importer: names, values, rationales and source ids made of markup, and three
+    experts agreeing on markup under a name of markup (a promoted decision made of it)."""
     route = f"{live.url}/api/3.0/mlflow/traces/{trace_id}/assessments"
     headers = {"Authorization": f"Bearer {live.token}"}
-    for index, value in enumerate(HOSTILE):
-        body = {
+    bodies = [
+        {
             "assessment": {
                 "assessment_name": f"name {value}",
                 "source": {"source_type": "HUMAN", "source_id": f"expert{index}{value}"},
@@ -21,8 +24,22 @@ def log_hostile_assessments(live, trace_id: str) -> None:
                 "metadata": {"note": value},
             }
         }
+        for index, value in enumerate(HOSTILE)
+    ]
+    bodies += [
+        {
+            "assessment": {
+                "assessment_name": f"decided {HOSTILE[1]}",
+                "source": {"source_type": "HUMAN", "source_id": expert},
+                "expectation": {"value": {"answer": HOSTILE[0]}},
+            }
+        }
+        for expert in ("agree1", "agree2", "agree3")
+    ]
+    for body in bodies:
         response = httpx.post(route, json=body, headers=headers)
         assert response.status_code == 200, response.text
+    live.drain()
 
 
 def test_every_page_shows_hostile_values_as_text_and_runs_nothing(live, browser_page: BrowserPage):
@@ -55,6 +72,7 @@ def test_every_page_shows_hostile_values_as_text_and_runs_nothing(live, browser_
     for path, shown in [
         ("/", False),
         (f"/traces/{trace_id}", True),
+        ("/items", True),
         ("/tokens", True),
         ("/admin/audit", True),
         ("/admin/users", False),
@@ -62,5 +80,11 @@ def test_every_page_shows_hostile_values_as_text_and_runs_nothing(live, browser_
         open_page(browser_page, live, path)
         assert_inert(page)
         assert (HOSTILE[0] in page.locator("main").inner_text()) == shown, path
+    # The decision made of markup is there, promoted, as text.
+    open_page(browser_page, live, f"/traces/{trace_id}")
+    decided = page.locator("section.item", has_text="decided")
+    expect(decided.locator("dd").first).to_have_text("promoted")  # the state
+    assert "window.__pwned=1" in decided.locator("pre").inner_text()
+    assert_inert(page)
     assert browser_page.violations() == []
     assert browser_page.console_errors == []

@@ -37,6 +37,9 @@ ROLE_PERMISSIONS: dict[UserRole, frozenset[Permission]] = {
 
 # Who may read every annotator's proposals: leads watch agreement, importers wrote them.
 _SEES_ALL_PROPOSALS = frozenset({Permission.MANAGE, Permission.IMPORT, Permission.ADMIN})
+# Who may see the work on items (proposal counts, open decisions' values, votes): the committee
+# judges it, leads watch it. Annotators stay blind to it.
+_SEES_WORK = frozenset({Permission.REVIEW, Permission.MANAGE, Permission.ADMIN})
 
 
 def permissions_of(role: UserRole, *, can_import: bool) -> frozenset[Permission]:
@@ -69,6 +72,11 @@ class Actor:
     def sees_all_proposals(self) -> bool:
         """Whether this actor reads every annotator's proposals, not just their own."""
         return not self.permissions.isdisjoint(_SEES_ALL_PROPOSALS)
+
+    @property
+    def sees_work(self) -> bool:
+        """Whether this actor sees others' work on items: proposal counts, votes, open values."""
+        return not self.permissions.isdisjoint(_SEES_WORK)
 
 
 def actor_for(name: str, role: str, *, can_import: bool) -> Actor:

@@ -27,6 +27,11 @@ class Item(SQLModel, table=True):
             where="campaign_id IS NOT NULL",
         ),
         Index("ix_items_state_changed", "state", "state_changed_at"),
+        # The items list pages newest first (id descending) within a state, a name or a trace,
+        # and the trace page reads a trace's items (migration 6694df435555 has the figures).
+        Index("ix_items_state_id", "state", "id"),
+        Index("ix_items_name_id", "name", "id"),
+        Index("ix_items_trace", "trace_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

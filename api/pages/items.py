@@ -1,0 +1,70 @@
+"""The items list page: items by state, name, campaign or trace, newest first, a page at a time."""
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from api.deps import SessionDep, SettingsDep
+from api.pages.sessions import Page
+from api.pages.site import render
+from workflow import campaigns
+from workflow.items import listing
+from workflow.kernel.errors import InvalidInput
+from workflow.kernel.states import ItemState
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 50
+# The filter form sends every field, empty ones as "": an empty field filters nothing.
+Filter = Annotated[str, Query(max_length=256)]
+
+
+def _campaign(field: str) -> int | None:
+    if not field:
+        return None
+    if not field.isascii() or not field.isdecimal() or len(field) > 9:
+        raise InvalidInput(f"campaign {field!r} is not a campaign's number")
+    return int(field)
+
+
+@router.get("/items", response_class=HTMLResponse)
+def items_page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    page: Page,
+    state: Filter = "",
+    name: Filter = "",
+    campaign_id: Filter = "",
+    trace_id: Filter = "",
+    after: Filter = "",
+) -> Any:
+    """Items newest first, filtered by the form, each linking to its trace."""
+    filters = {"state": state, "name": name, "campaign_id": campaign_id, "trace_id": trace_id}
+    listed = listing.list_items(
+        session,
+        by=page.actor,
+        limit=min(PAGE_SIZE, settings.max_page_size),
+        state=state or None,
+        name=name or None,
+        campaign_id=_campaign(campaign_id),
+        trace_id=trace_id or None,
+        after=after or None,
+    )
+    following = None
+    if listed.next_page_token is not None:
+        kept = {key: value for key, value in filters.items() if value}
+        following = "/items?" + urlencode({**kept, "after": listed.next_page_token})
+    return render(
+        request,
+        "items.html",
+        page,
+        items=listed.items,
+        filters=filters,
+        states=list(ItemState),
+        campaigns={c.id: c.name for c in campaigns.list_campaigns(session)},
+        sees_work=page.actor.sees_work,
+        following=following,
+    )
