@@ -85,6 +85,15 @@ def _wants_page(request: Request) -> bool:
     return not api and "text/html" in request.headers.get("accept", "")
 
 
+def _page_message(request: Request, exc: HTTPException) -> str:
+    """What a browser is told of a refusal the router made itself (its title names the status)."""
+    if exc.status_code == 404:
+        return f"There is no page at {request.url.path}."
+    if exc.status_code == 405:
+        return f"{request.url.path} does not answer a {request.method} request."
+    return str(exc.detail)
+
+
 def _headers(exc: QuorumError) -> dict[str, str] | None:
     if isinstance(exc, Unauthenticated):
         return {"WWW-Authenticate": 'Bearer realm="quorum"'}
@@ -134,9 +143,14 @@ def install(app: FastAPI, *, error_page: Callable[[Request, int, str], Response]
         )
 
     @app.exception_handler(HTTPException)
-    async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
-        code = HTTP_CODES.get(exc.status_code, "INTERNAL_ERROR")
-        return error_response(exc.status_code, code, str(exc.detail))
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if _wants_page(request):
+            response = error_page(request, exc.status_code, _page_message(request, exc))
+        else:
+            code = HTTP_CODES.get(exc.status_code, "INTERNAL_ERROR")
+            response = error_response(exc.status_code, code, str(exc.detail))
+        response.headers.update(exc.headers or {})  # a 405's Allow among them
+        return response
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:

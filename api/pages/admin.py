@@ -1,5 +1,6 @@
 """Admin pages: the audit log, and users (role, importer permission, standing, password)."""
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -10,7 +11,7 @@ from api.pages.sessions import FormPage, Page, PageSession
 from api.pages.site import render
 from workflow import audit
 from workflow.identity import users
-from workflow.identity.access import Permission, UserRole
+from workflow.identity.access import ROLE_PERMISSIONS, Permission, UserRole, permissions_of
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
@@ -42,13 +43,27 @@ def audit_page(
     return render(request, "audit.html", page, entries=entries, actor=actor, action=action)
 
 
+@dataclass(frozen=True, slots=True)
+class UserRow:
+    """A user as the users page lists them: what they can do now, not only what is stored."""
+
+    user: users.UserView
+    role_imports: bool  # their role holds the import permission itself (admins)
+    may: tuple[Permission, ...]  # as /api/v1/me lists it: sorted, and nothing while disabled
+
+
+def _row(user: users.UserView) -> UserRow:
+    held = permissions_of(user.role, can_import=user.can_import)
+    may = () if user.disabled else tuple(sorted(held))
+    return UserRow(user, Permission.IMPORT in ROLE_PERMISSIONS[user.role], may)
+
+
 @router.get("/users", response_class=HTMLResponse)
 def users_page(request: Request, session: SessionDep, page: Page) -> Any:
     """Every user, each with a form to change them, and one to add a user."""
     _admin(page)
-    return render(
-        request, "admin_users.html", page, users=users.list_users(session), roles=list(UserRole)
-    )
+    rows = [_row(user) for user in users.list_users(session)]
+    return render(request, "admin_users.html", page, rows=rows, roles=list(UserRole))
 
 
 @router.post("/users")

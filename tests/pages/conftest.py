@@ -1,6 +1,7 @@
 """Page-test fixtures: the live server, and Debian's Chromium driven by Playwright."""
 
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +72,16 @@ def browser_page(browser: Browser) -> Iterator[BrowserPage]:
     watched.page.on("pageerror", lambda exc: watched.console_errors.append(str(exc)))
     yield watched
     context.close()
+
+
+@pytest.fixture
+def artifacts(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This test's folder for what a person looks at afterwards (screenshots), beside those of
+    every other page test of the run."""
+    name = re.sub(r"[^\w.-]+", "_", request.node.name)
+    folder = tmp_path_factory.getbasetemp() / "artifacts" / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def sign_in(browser_page: BrowserPage, server: LiveServer, username: str = "viewer") -> None:

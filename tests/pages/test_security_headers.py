@@ -114,7 +114,7 @@ def test_every_page_and_json_response_carries_the_headers(live, http):
         http.post("/api/v1/traces", content=b"{", headers={"content-type": "application/json"})
     )
     assert http.get("/openapi.json").json()["info"]["title"] == "Quorum"
-    assert http.get("/docs").status_code == http.get("/redoc").status_code == 404
+    assert http.get("/redoc").status_code == 404  # FastAPI's own; /docs is a page of ours
 
 
 def sent_by(inner: ASGIApp, scope_type: str = "http") -> list[Message]:
