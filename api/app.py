@@ -3,18 +3,21 @@
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Annotated, Any
 
 import anyio
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 
 from api import errors
-from api.auth import Reader
+from api.auth import admit
+from api.deps import SessionDep
 from api.limits import BodySizeLimit
 from api.mlflow.routes import router as mlflow_router
 from api.pages import admin as admin_pages
+from api.pages import items as item_pages
 from api.pages import sessions as page_auth
 from api.pages import site as pages
 from api.ratelimit import make_limiter
@@ -24,11 +27,13 @@ from api.v1 import campaigns as campaign_routes
 from api.v1 import health
 from api.v1 import identity as identity_routes
 from api.v1 import imports as import_routes
+from api.v1 import items as item_routes
 from api.v1 import review as review_routes
 from api.v1 import traces as traces_routes
 from workers.embedded import Embedded
 from workers.relay import Relay
 from workflow.identity import users
+from workflow.identity.access import Actor, Permission
 from workflow.kernel.db import make_engine, unit_of_work
 from workflow.kernel.settings import Settings, get_settings
 from workflow.kernel.shipped import shipped
@@ -55,8 +60,18 @@ def _first_admin(engine: Engine, settings: Settings) -> None:
         )
 
 
-def _openapi(request: Request, _by: Reader) -> dict[str, Any]:
-    """The OpenAPI description, for callers with a token (nothing but sign-in is anonymous)."""
+async def _page_or_token(request: Request, session: SessionDep) -> Actor:
+    """A signed-in page (the API reference at /docs fetches the description) or a token."""
+    try:
+        actor = (await page_auth.page_session(request, session)).actor
+    except page_auth.LoginRequired:
+        return await run_in_threadpool(admit, request, session, (Permission.READ,))
+    actor.require(Permission.READ, "the API description")
+    return actor
+
+
+def _openapi(request: Request, _by: Annotated[Actor, Depends(_page_or_token)]) -> dict[str, Any]:
+    """The OpenAPI description, for signed-in callers (nothing but sign-in is anonymous)."""
     return request.app.openapi()
 
 
@@ -99,7 +114,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         title="Quorum",
         version="0.1.0",
         lifespan=lifespan,
-        docs_url=None,  # Swagger UI and ReDoc need inline scripts, which the CSP refuses
+        # FastAPI's own Swagger UI and ReDoc need inline scripts, which the CSP refuses: the
+        # API reference is the page /docs (vendored Swagger UI, started from a static file).
+        docs_url=None,
         redoc_url=None,
         openapi_url=None,  # served below, to signed-in callers only
         telemetry={"tracing": signals, "metrics": signals, "logs": signals},
@@ -118,11 +135,13 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(traces_routes.router)
     app.include_router(import_routes.router)
     app.include_router(review_routes.router)
+    app.include_router(item_routes.router)
     app.include_router(identity_routes.router)
     app.include_router(campaign_routes.router)
     app.add_api_route("/openapi.json", _openapi, methods=["GET"], include_in_schema=False)
     app.include_router(health.router)
     app.include_router(pages.router)
     app.include_router(admin_pages.router)
+    app.include_router(item_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

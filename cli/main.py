@@ -1,16 +1,18 @@
-"""The `quorum` command: serve, worker, beat and migrate; `traces` lives in cli.traces."""
+"""The `quorum` command: serve, worker, beat and migrate; `traces`, `users`, `tokens` beside it."""
 
 from typing import Annotated
 
 import typer
 
-from cli import traces
+from cli import demo, serving, tokens, traces, users
 from workflow.kernel.db import make_engine
 from workflow.kernel.settings import get_settings
 from workflow.models.migrations import upgrade
 
 app = typer.Typer(help="Quorum: several annotators' expectations in, one trusted ground truth out.")
 app.add_typer(traces.app, name="traces")
+app.add_typer(users.app, name="users")
+app.add_typer(tokens.app, name="tokens")
 
 
 @app.command()
@@ -18,7 +20,7 @@ def migrate() -> None:
     """Create or upgrade the database schema to the latest migration."""
     settings = get_settings()
     upgrade(make_engine(settings.database_url))
-    typer.echo(f"database at {_safe_url(settings.database_url)} is up to date")
+    typer.echo(f"database at {serving.safe_url(settings.database_url)} is up to date")
 
 
 @app.command()
@@ -29,20 +31,10 @@ def serve(
     no_migrate: Annotated[bool, typer.Option(help="Skip migrations on start.")] = False,
 ) -> None:
     """Run the API and pages; with no broker configured, an in-process worker too."""
-    import uvicorn
+    serving.run(host=host, port=port, workers=workers, migrate=not no_migrate)
 
-    settings = get_settings()
-    host, port = host or settings.host, port or settings.port
-    if workers > 1 and not settings.broker_url:
-        raise typer.BadParameter("several API processes need QUORUM_BROKER_URL (Redis)")
-    if not no_migrate:
-        upgrade(make_engine(settings.database_url))
-    mode = f"broker {settings.broker_url}" if settings.broker_url else "in-process worker"
-    typer.echo(f"Quorum on http://{host}:{port}/ ({mode}, {_safe_url(settings.database_url)})")
-    typer.echo(f"  MLFLOW_TRACKING_URI=http://{host}:{port}")
-    uvicorn.run(
-        "api.main:app", host=host, port=port, workers=workers, log_level="info", access_log=False
-    )
+
+app.command()(demo.demo)
 
 
 @app.command()
@@ -71,9 +63,3 @@ def beat(loglevel: Annotated[str, typer.Option()] = "info") -> None:
 def _require_broker() -> None:
     if not get_settings().broker_url:
         raise typer.BadParameter("set QUORUM_BROKER_URL (e.g. redis://127.0.0.1:6379/0)")
-
-
-def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)

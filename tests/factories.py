@@ -6,13 +6,14 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from workflow import assessments, outbox
+from workflow import assessments, outbox, review
 from workflow.identity import users
 from workflow.identity.access import trusted
 from workflow.kernel.entities import AssessmentDraft, Kind, SourceType
 from workflow.kernel.settings import Settings
 from workflow.kernel.values import ValueLimits
 from workflow.models import Assessment, OutboxMessage
+from workflow.review.quorum_rule import Choice
 from workflow.tasks.registry import tasks
 
 LIMITS = ValueLimits()
@@ -146,3 +147,31 @@ def reviewers(session, *names: str) -> list[str]:
     for name in names:
         users.create_user(session, username=name, role="reviewer", actor="test")
     return list(names)
+
+
+def disputed_item(session, trace_id: str, name: str = "expected_answer") -> int:
+    """An item three annotators disagree on, evaluated and routed to its committee."""
+    for annotator, value in [("a@x", "Paris"), ("b@x", "Lyon"), ("c@x", "Nice")]:
+        item_id = propose(session, trace_id, annotator, value, name=name)
+    run_outbox(session)
+    return item_id
+
+
+def vote(session, item_id, reviewer, choice, **fields):
+    """`reviewer`'s vote on the item, through the service."""
+    return review.cast_vote(
+        session,
+        item_id=item_id,
+        reviewer_id=reviewer,
+        request=review.VoteRequest(choice=Choice(choice), **fields),
+        limits=LIMITS,
+    )
+
+
+def proposal_of(session, item_id, annotator) -> str:
+    """The assessment id of `annotator`'s proposal for the item."""
+    return session.exec(
+        select(Assessment.assessment_id).where(
+            Assessment.item_id == item_id, Assessment.source_id == annotator
+        )
+    ).one()

@@ -2,18 +2,15 @@
 
 import json
 import os
-import re
-import socket
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import httpx
 from sqlmodel import Session, func, select
 
 from tests.factories import trace_json
+from tests.servers import first_admin_password, free_port, serving, sign_in
 from workflow.models import Span, Trace
 
 QUORUM = str(Path(sys.executable).parent / "quorum")
@@ -55,66 +52,32 @@ def test_traces_import_refuses_a_bad_line_with_its_number(tmp_path):
     assert "line 2 is not JSON" in result.stderr
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def fresh_env(**settings: str) -> dict[str, str]:
+    """This environment with a fresh folder's defaults: no database URL or port of its own."""
+    env = {k: v for k, v in os.environ.items() if k not in {"QUORUM_DATABASE_URL", "QUORUM_PORT"}}
+    return {**env, **settings}
 
 
 def test_serve_on_a_fresh_folder_creates_its_database_and_answers(tmp_path):
     port = free_port()
     # Plain http to 127.0.0.1: the client must send the session cookie back without TLS.
-    env = {**os.environ, "QUORUM_PORT": str(port), "QUORUM_SECURE_COOKIES": "false"}
-    env.pop("QUORUM_DATABASE_URL", None)
-    server = subprocess.Popen(
-        [QUORUM, "serve"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(server.stdout), daemon=True)
-    reader.start()
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
-                break
-            except httpx.TransportError:
-                assert server.poll() is None and time.monotonic() < deadline, "serve did not start"
-                time.sleep(0.2)
+    env = fresh_env(QUORUM_PORT=str(port), QUORUM_SECURE_COOKIES="false")
+    with serving([QUORUM, "serve"], port=port, cwd=tmp_path, env=env) as server:
+        health = httpx.get(f"{server.url}/health", timeout=5)
         assert health.json()["status"] == "ok"
         assert (tmp_path / "quorum.db").exists()
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as browser:
+        with httpx.Client(base_url=server.url) as browser:
             home = browser.get("/")
             assert (home.status_code, home.headers["location"]) == (303, "/login?next=%2F")
             assert browser.get("/api/v1/me").status_code == 401
-            password = first_admin_password(lines)
-            form = browser.get("/login")
-            csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
-            signed_in = browser.post(
-                "/login",
-                data={"username": "admin", "password": password, "csrf": csrf, "next": "/"},
-                follow_redirects=True,
-            )
+            signed_in = sign_in(browser, "admin", first_admin_password(server.lines))
             assert signed_in.status_code == 200 and "Overview" in signed_in.text
-    finally:
-        server.terminate()
-        server.wait(timeout=15)
-        reader.join(timeout=5)
-    output = "".join(lines)
-    assert f"http://127.0.0.1:{port}/" in output
+    assert f"http://127.0.0.1:{port}/" in server.output
 
 
-def first_admin_password(lines: list[str]) -> str:
-    """The password the first start printed, once it has been printed."""
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        found = re.search(r"'admin' \(admin\).* with password (\S+)", "".join(lines))
-        if found:
-            return found.group(1)
-        time.sleep(0.1)
-    raise AssertionError("the first start printed no admin password: " + "".join(lines))
+def test_serve_prints_the_sign_in_url_of_the_port_it_serves(tmp_path):
+    port = free_port()
+    command = [QUORUM, "serve", "--port", str(port)]
+    with serving(command, port=port, cwd=tmp_path, env=fresh_env()) as server:
+        first_admin_password(server.lines)
+    assert f"Sign in at http://127.0.0.1:{port}/login with password" in server.output

@@ -1,13 +1,10 @@
 """The built wheel alone in an empty virtual env: `quorum serve` migrates and serves its pages."""
 
-import os
 import re
 import shutil
 import sqlite3
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import httpx
@@ -15,7 +12,7 @@ import pytest
 from alembic.script import ScriptDirectory
 
 from tests.backends import in_ci
-from tests.test_cli import first_admin_password, free_port
+from tests.servers import clean_env, first_admin_password, free_port, serving, sign_in
 from workflow.models.migrations import alembic_config
 
 ROOT = Path(__file__).parent.parent
@@ -49,13 +46,6 @@ def venv(tmp_path_factory) -> Path:
     return tmp / "venv"
 
 
-def clean_env(**extra: str) -> dict[str, str]:
-    """The caller's environment without any QUORUM_ setting or path into the source tree."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QUORUM_")}
-    env.pop("PYTHONPATH", None)
-    return {**env, **extra}
-
-
 def test_the_installed_package_finds_its_folders_inside_the_wheel(venv, tmp_path):
     where = run(
         str(venv / "bin" / "python"),
@@ -75,54 +65,21 @@ def test_serve_from_the_wheel_migrates_and_serves_its_pages(venv, tmp_path):
     folder.mkdir()
     # Plain http to 127.0.0.1: the client must send the session cookie back without TLS.
     env = clean_env(QUORUM_DATABASE_URL=f"sqlite:///{database}", QUORUM_SECURE_COOKIES="false")
-    server = subprocess.Popen(
-        [str(venv / "bin" / "quorum"), "serve", "--port", str(port)],
-        cwd=folder,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(server.stdout), daemon=True)
-    reader.start()
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as browser:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    health = browser.get("/health", timeout=1)
-                    break
-                except httpx.TransportError:
-                    started = server.poll() is None and time.monotonic() < deadline
-                    assert started, "serve did not start:\n" + "".join(lines)
-                    time.sleep(0.2)
-            assert health.json()["status"] == "ok"
-            form = browser.get("/login")
-            assert form.status_code == 200
-            csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
-            data = {
-                "username": "admin",
-                "password": first_admin_password(lines),
-                "csrf": csrf,
-                "next": "/",
-            }
-            overview = browser.post("/login", data=data, follow_redirects=True)
-            assert (overview.status_code, overview.url.path) == (200, "/")
-            assert overview.headers["content-type"].startswith("text/html")
-            assert "<h1>Overview</h1>" in overview.text
-            stylesheet = re.search(r'rel="stylesheet" href="(/static/[^"]+)"', overview.text)
-            css = browser.get(stylesheet.group(1))
-            assert css.status_code == 200
-            assert css.content == (ROOT / stylesheet.group(1).lstrip("/")).read_bytes()
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        reader.join(timeout=5)
+    command = [str(venv / "bin" / "quorum"), "serve", "--port", str(port)]
+    with (
+        serving(command, port=port, cwd=folder, env=env) as server,
+        httpx.Client(base_url=server.url) as browser,
+    ):
+        health = browser.get("/health")
+        assert health.json()["status"] == "ok"
+        overview = sign_in(browser, "admin", first_admin_password(server.lines))
+        assert (overview.status_code, overview.url.path) == (200, "/")
+        assert overview.headers["content-type"].startswith("text/html")
+        assert "<h1>Overview</h1>" in overview.text
+        stylesheet = re.search(r'rel="stylesheet" href="(/static/[^"]+)"', overview.text)
+        css = browser.get(stylesheet.group(1))
+        assert css.status_code == 200
+        assert css.content == (ROOT / stylesheet.group(1).lstrip("/")).read_bytes()
     assert not any(folder.iterdir()), "serve wrote into its working folder"
     head = ScriptDirectory.from_config(alembic_config(f"sqlite:///{database}")).get_current_head()
     with sqlite3.connect(database) as db:

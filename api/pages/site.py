@@ -1,5 +1,5 @@
 """Server-rendered pages (Jinja2, autoescaped): sign-in, the overview, a trace, one's API
-tokens; the admin pages are in `api.admin_pages`."""
+tokens, the API reference; the admin pages are in `api.admin_pages`."""
 
 import math
 from datetime import timedelta
@@ -15,9 +15,11 @@ from api.pages import sessions as page_auth
 from api.pages.sessions import FormPage, Page, PageSession
 from workflow import assessments, traces
 from workflow.identity import tokens, web_sessions
-from workflow.items import overview
+from workflow.identity.access import Permission
+from workflow.items import listing, overview
 from workflow.kernel.errors import InvalidInput
 from workflow.kernel.shipped import shipped
+from workflow.review import unstaffed
 
 TEMPLATES = Jinja2Templates(directory=shipped("templates"))
 
@@ -98,20 +100,33 @@ def logout(session: SessionDep, page: FormPage) -> Any:
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, session: SessionDep, page: Page) -> Any:
-    """Counts by item state and the most recent traces."""
-    return render(request, "index.html", page, summary=overview.summary(session))
+    """Counts by item state and the most recent traces; for leads and admins, the disputes
+    waiting for a committee."""
+    waiting = None
+    if page.actor.may(Permission.MANAGE):
+        waiting = (unstaffed.count(session), unstaffed.waiting(session, limit=20))
+    summary = overview.summary(session)
+    return render(request, "index.html", page, summary=summary, unstaffed=waiting)
 
 
 @router.get("/traces/{trace_id}", response_class=HTMLResponse)
 def trace_page(request: Request, trace_id: str, session: SessionDep, page: Page) -> Any:
-    """One trace: its spans and the assessments this user may see, canonical ones marked."""
+    """One trace: its items (state, latest decision, current votes), its spans, and the
+    assessments this user may see, canonical ones marked."""
     return render(
         request,
         "trace.html",
         page,
         trace=traces.get_trace(session, trace_id=trace_id),
+        items=listing.item_details(session, trace_id=trace_id, by=page.actor),
         assessments=assessments.trace_assessments(session, trace_id=trace_id, by=page.actor),
     )
+
+
+@router.get("/docs", response_class=HTMLResponse)
+def api_docs(request: Request, page: Page) -> Any:
+    """The API reference: Swagger UI (vendored, started from our own script) over /openapi.json."""
+    return render(request, "api_docs.html", page)
 
 
 def _tokens_page(request: Request, session: SessionDep, page: PageSession, **context: Any):

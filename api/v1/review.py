@@ -14,12 +14,15 @@ from api.v1.schemas import (
     LabelSchemaPublic,
     ReviewerQueue,
     ReviewPublic,
+    UnstaffedList,
+    UnstaffedPublic,
     VotePublic,
 )
 from workflow import review
 from workflow.identity.access import Actor, Permission
 from workflow.items import label_schemas
 from workflow.kernel.errors import Forbidden
+from workflow.review import unstaffed
 from workflow.review.quorum_rule import Choice
 
 router = APIRouter(prefix="/api/v1", tags=["review"])
@@ -85,9 +88,24 @@ def put_committee(
 
 
 @router.get("/items/{item_id}")
-def get_item(item_id: RowId, session: SessionDep, _by: Reader) -> ItemStatusPublic:
+def get_item(item_id: RowId, session: SessionDep, by: Reader) -> ItemStatusPublic:
     """An item's state and its latest decision (proposals are shown to its reviewers only)."""
-    return ItemStatusPublic.model_validate(review.item_status(session, item_id=item_id))
+    return ItemStatusPublic.model_validate(review.item_status(session, item_id=item_id, by=by))
+
+
+@router.get("/disputes/unstaffed")
+def unstaffed_disputes(
+    session: SessionDep,
+    settings: SettingsDep,
+    _by: Manager,
+    limit: Annotated[int, Query(ge=1)] = 50,
+) -> UnstaffedList:
+    """Disputes in review that nobody can review yet: their committee has no members."""
+    limit = min(limit, settings.max_page_size)
+    return UnstaffedList(
+        total=unstaffed.count(session),
+        items=[UnstaffedPublic.model_validate(v) for v in unstaffed.waiting(session, limit=limit)],
+    )
 
 
 @router.get("/reviewers/{reviewer_id}/queue")

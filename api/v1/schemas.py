@@ -32,6 +32,8 @@ class HealthPublic(Public):
     oldest_pending_age_s: float | None
     dead_lettered: int
     last_reconcile_at: Moment | None
+    # Disputes in review with nobody to review them: their committee has no members yet.
+    unstaffed_disputes: int
 
 
 class CallerPublic(Public):
@@ -220,6 +222,23 @@ class QueuedItemPublic(Public):
     round: int
 
 
+class UnstaffedPublic(Public):
+    """A dispute waiting for its committee to have members."""
+
+    item_id: int
+    trace_id: str
+    name: str
+    round: int
+    escalated_at: Moment | None
+
+
+class UnstaffedList(Public):
+    """The disputes waiting for a committee, longest waiting first, and how many there are."""
+
+    total: int
+    items: list[UnstaffedPublic]
+
+
 class ReviewerQueue(Public):
     """The items waiting for a reviewer, oldest first."""
 
@@ -262,3 +281,21 @@ class VotePublic(Public):
     reviewer_id: str
     choice: Choice
     value: JsonValue
+
+
+class ItemSummaryPublic(ItemPublic):
+    """An item in the list: where it stands and its latest decision's outcome and method;
+    `proposals` (live ones) is null for a caller who may not see others' work."""
+
+    campaign_id: int | None
+    state_changed_at: Moment
+    proposals: int | None
+    outcome: str | None
+    method: str | None
+
+
+class ItemSummaryPage(Public):
+    """A page of items, newest first; `next` asks for the next one (as `after`)."""
+
+    items: list[ItemSummaryPublic]
+    next: str | None

@@ -206,6 +206,18 @@ def rows() -> list[Row]:
         Row("GET", v1 + "/items/{item_id}", readers, lambda w, r: (f"{v1}/items/{w.item_id}", {})),
         Row(
             "GET",
+            v1 + "/items",
+            readers,
+            lambda w, r: (v1 + "/items", {"params": {"trace_id": w.trace_id}}),
+        ),
+        Row(
+            "GET",
+            v1 + "/disputes/unstaffed",
+            frozenset({"lead", "admin"}),
+            lambda w, r: (v1 + "/disputes/unstaffed", {}),
+        ),
+        Row(
+            "GET",
             v1 + "/reviewers/{reviewer_id}/queue",
             frozenset({"reviewer", "admin"}),
             lambda w, r: (f"{v1}/reviewers/rev/queue", {}),
@@ -290,7 +302,15 @@ def rows() -> list[Row]:
             lambda w, r: (f"/traces/{w.trace_id}", {}),
             page=True,
         ),
+        Row(
+            "GET",
+            "/items",
+            readers,
+            lambda w, r: ("/items", {"params": {"state": "in_review"}}),
+            page=True,
+        ),
         Row("GET", "/tokens", readers, lambda w, r: ("/tokens", {}), page=True),
+        Row("GET", "/docs", readers, lambda w, r: ("/docs", {}), page=True),
         Row(
             "POST",
             "/tokens",

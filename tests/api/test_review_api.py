@@ -88,3 +88,47 @@ def test_health_reports_the_backlog(live, http):
     } <= set(health)
     live.app.state.runtime.embedded.reconcile_now()
     assert http.get("/health").json()["last_reconcile_at"] is not None
+
+
+def test_a_dispute_before_any_committee_is_shown_and_assigned_once_members_are_seated(live, http):
+    spec = {"name": "verdict", "value_type": "categorical", "options": ["yes", "no"]}
+    http.post("/api/v1/label-schemas", json={"spec": spec, "overlap": 2}).raise_for_status()
+    trace = trace_json()
+    trace_id = trace["info"]["trace_id"]
+    http.post("/api/v1/traces", json=trace).raise_for_status()
+    propose(http, trace_id, "a@x", "yes")
+    propose(http, trace_id, "b@x", "no")
+    live.drain()
+
+    assert http.get("/health").json()["unstaffed_disputes"] == 1
+    waiting = http.get("/api/v1/disputes/unstaffed").json()
+    assert waiting["total"] == 1
+    [item] = waiting["items"]
+    assert (item["trace_id"], item["name"]) == (trace_id, "verdict")
+
+    reviewer = bearer(token_for(live.engine, "r1@x", "reviewer"))
+    assert http.put("/api/v1/committees/default", json={"members": ["r1@x"]}).status_code == 200
+    live.drain()
+    assert http.get("/health").json()["unstaffed_disputes"] == 0
+    queue = http.get("/api/v1/reviewers/r1@x/queue", headers=reviewer).json()["items"]
+    assert [q["item_id"] for q in queue] == [item["item_id"]]
+
+
+def test_an_annotator_reads_an_open_items_status_without_its_decisions_value(live, http):
+    spec = {"name": "verdict", "value_type": "categorical", "options": ["yes", "no", "maybe"]}
+    http.post("/api/v1/label-schemas", json={"spec": spec, "overlap": 2}).raise_for_status()
+    trace = trace_json()
+    trace_id = trace["info"]["trace_id"]
+    http.post("/api/v1/traces", json=trace).raise_for_status()
+    propose(http, trace_id, "a@x", "yes")
+    propose(http, trace_id, "b@x", "no")
+    live.drain()
+    [item] = http.get("/api/v1/disputes/unstaffed").json()["items"]
+    annotator = bearer(token_for(live.engine, "c@x", "annotator"))
+    seen = http.get(f"/api/v1/items/{item['item_id']}", headers=annotator).json()
+    assert seen["state"] == "in_review"
+    assert (seen["decision"]["outcome"], seen["decision"]["value"]) == ("disputed", None)
+    assert seen["decision"]["voters"] == []
+    lead = http.get(f"/api/v1/items/{item['item_id']}").json()
+    # The engine's leading value, which would tell the annotator what the others said.
+    assert (lead["decision"]["outcome"], lead["decision"]["value"]) == ("disputed", "yes")

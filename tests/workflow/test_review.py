@@ -3,13 +3,20 @@
 import pytest
 from sqlmodel import Session, func, select, update
 
-from tests.factories import LIMITS, propose, reviewers, run_outbox, trace_json
+from tests.factories import (
+    disputed_item,
+    proposal_of,
+    propose,
+    reviewers,
+    run_outbox,
+    trace_json,
+    vote,
+)
 from workflow import assessments, review, traces
 from workflow.identity.access import trusted
 from workflow.items import pipeline
 from workflow.kernel.errors import Conflict, Forbidden, InvalidInput
 from workflow.models import (
-    Assessment,
     Decision,
     Item,
     LabelSchema,
@@ -18,7 +25,6 @@ from workflow.models import (
     ReviewAssignment,
     Role,
 )
-from workflow.review.quorum_rule import Choice
 from workflow.tasks.reconcile import reconcile
 
 COMMITTEE = ["r1@x", "r2@x", "r3@x"]
@@ -31,31 +37,6 @@ def trace_id(session: Session) -> str:
     members = reviewers(session, *COMMITTEE)
     review.set_committee(session, scope="default", members=members, actor="test")
     return payload["info"]["trace_id"]
-
-
-def disputed_item(session: Session, trace_id: str, name: str = "expected_answer") -> int:
-    for annotator, value in [("a@x", "Paris"), ("b@x", "Lyon"), ("c@x", "Nice")]:
-        item_id = propose(session, trace_id, annotator, value, name=name)
-    run_outbox(session)
-    return item_id
-
-
-def vote(session, item_id, reviewer, choice, **fields):
-    return review.cast_vote(
-        session,
-        item_id=item_id,
-        reviewer_id=reviewer,
-        request=review.VoteRequest(choice=Choice(choice), **fields),
-        limits=LIMITS,
-    )
-
-
-def proposal_of(session, item_id, annotator) -> str:
-    return session.exec(
-        select(Assessment.assessment_id).where(
-            Assessment.item_id == item_id, Assessment.source_id == annotator
-        )
-    ).one()
 
 
 def count(session, model, *where) -> int:

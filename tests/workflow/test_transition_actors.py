@@ -2,8 +2,8 @@
 
 from sqlmodel import Session, col, select
 
-from tests.factories import run_outbox
-from tests.workflow.test_review import COMMITTEE, disputed_item, proposal_of, trace_id, vote
+from tests.factories import disputed_item, proposal_of, run_outbox, vote
+from tests.workflow.test_review import COMMITTEE, trace_id
 from workflow.models import AuditEntry
 
 __all__ = ["trace_id"]  # the fixture, used by name

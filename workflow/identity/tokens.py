@@ -130,6 +130,16 @@ def list_tokens(session: Session, *, username: str) -> list[TokenView]:
     return [_view(token, username) for token in rows]
 
 
+def list_all_tokens(session: Session) -> list[TokenView]:
+    """Every user's tokens, newest first, revoked and expired ones included: the operator's view."""
+    rows = session.execute(
+        select(ApiToken, User.username)
+        .join(User, col(User.id) == ApiToken.user_id)
+        .order_by(col(ApiToken.id).desc())
+    ).all()
+    return [_view(token, owner) for token, owner in rows]
+
+
 def revoke(session: Session, *, token_id: int, by: Actor) -> TokenView:
     """Revoke a token at once; its owner or an admin may (to anyone else it does not exist)."""
     found = session.execute(

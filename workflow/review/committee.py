@@ -21,6 +21,7 @@ from workflow.kernel.values import ValueLimits, check_value
 from workflow.models import CommitteeMember, Item, ReviewAssignment, User, Vote
 from workflow.models.base import utcnow
 from workflow.models.review import DEFAULT_SCOPE
+from workflow.review import unstaffed
 from workflow.review.quorum_rule import ALGORITHM, Ballot, Choice, Standing, strict_majority
 
 ACTOR = "quorum:committee"
@@ -38,6 +39,9 @@ def set_committee(session: Session, *, scope: str, members: list[str], actor: st
     _check_reviewers(session, cleaned)
     session.exec(delete(CommitteeMember).where(col(CommitteeMember.scope) == scope))
     session.add_all(CommitteeMember(scope=scope, reviewer_id=m) for m in cleaned)
+    session.flush()
+    # Disputes that reached review before this committee had members are routed to it now.
+    unstaffed.staff_waiting(session, scope=scope)
     audit.record(
         session,
         actor=actor,
@@ -72,15 +76,21 @@ def assigned(session: Session, item: Item) -> list[str]:
 
 
 def route(session: Session, *, item_id: int) -> str:
-    """Send a disputed item to its committee: a new round, assignments, one notice each."""
+    """Send a disputed item to its committee: a new round, assignments, one notice each; an
+    item in review whose round has nobody (it came before its committee) gets its reviewers."""
     item = lock_item(session, item_id)
-    if item.state != ItemState.DISPUTED:
+    if item.state == ItemState.DISPUTED:
+        transition(session, item, ItemEvent.ROUTE)
+        item.review_round += 1
+        members = _members_for(session, item)
+    elif item.state == ItemState.IN_REVIEW and not assigned(session, item):
+        members = _members_for(session, item)
+        if not members:
+            return item.state  # still nobody: the leads were told when it arrived
+    else:
         return item.state
-    transition(session, item, ItemEvent.ROUTE)
-    item.review_round += 1
     item.escalated_at = None
     session.add(item)
-    members = _members_for(session, item)
     session.add_all(
         ReviewAssignment(item_id=item_id, review_round=item.review_round, reviewer_id=m)
         for m in members

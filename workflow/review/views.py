@@ -1,10 +1,11 @@
 """What the committee's readers see: an item's standing, an item under review, their queue."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlmodel import Session, col, select
 
+from workflow.identity.access import Actor
 from workflow.items.live import live_proposals
 from workflow.items.pipeline import last_decision
 from workflow.kernel.errors import Forbidden, NotFound
@@ -107,13 +108,17 @@ def _decision_view(decision: Decision) -> DecisionView:
     )
 
 
-def item_status(session: Session, *, item_id: int) -> ItemStatusView:
-    """An item's state and latest decision: what anyone may see (no proposals)."""
+def item_status(session: Session, *, item_id: int, by: Actor) -> ItemStatusView:
+    """An item's state and latest decision (never its proposals); to a caller who may not see
+    others' work, an open item's decision comes without its value and voters (blind)."""
     item = _require_item(session, item_id)
     decision = last_decision(session, item_id)
-    return ItemStatusView(
-        **_fields(item), decision=None if decision is None else _decision_view(decision)
-    )
+    if decision is None:
+        return ItemStatusView(**_fields(item), decision=None)
+    shown = _decision_view(decision)
+    if not by.sees_work and item.state != ItemState.PROMOTED:
+        shown = replace(shown, value=None, voters=())
+    return ItemStatusView(**_fields(item), decision=shown)
 
 
 def review_view(session: Session, *, item_id: int, reviewer_id: str) -> ReviewView:

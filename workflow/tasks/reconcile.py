@@ -9,6 +9,7 @@ from workflow import outbox
 from workflow.kernel.states import RESUMED_BY, ItemState
 from workflow.models import Item, OutboxMessage, ReconcileRun
 from workflow.models.base import utcnow
+from workflow.review import unstaffed
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,10 @@ def reconcile(
     ).all()
     for item_id, state in idle:
         outbox.enqueue(session, RESUMED_BY[ItemState(state)], item_id=item_id)
-    report = ReconcileReport(republished=republished, redriven=len(idle), dead_lettered=dead)
+    # Disputes in review with nobody on their round, whose committee has members by now.
+    staffed = unstaffed.staff_waiting(session, limit=batch)
+    report = ReconcileReport(
+        republished=republished, redriven=len(idle) + staffed, dead_lettered=dead
+    )
     session.add(ReconcileRun(started_at=started, finished_at=utcnow(), **report.to_dict()))
     return report
