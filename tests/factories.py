@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from workflow import assessments, outbox, review
+from workflow import assessments, outbox, review, traces
 from workflow.identity import users
 from workflow.identity.access import trusted
 from workflow.kernel.entities import AssessmentDraft, Kind, SourceType
@@ -175,3 +175,10 @@ def proposal_of(session, item_id, annotator) -> str:
             Assessment.item_id == item_id, Assessment.source_id == annotator
         )
     ).one()
+
+
+def registered_trace(session) -> str:
+    """A new trace, registered through the service; returns its id."""
+    payload = trace_json()
+    traces.register_traces(session, payloads=[payload], actor="test")
+    return payload["info"]["trace_id"]

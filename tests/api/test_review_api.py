@@ -90,15 +90,21 @@ def test_health_reports_the_backlog(live, http):
     assert http.get("/health").json()["last_reconcile_at"] is not None
 
 
-def test_a_dispute_before_any_committee_is_shown_and_assigned_once_members_are_seated(live, http):
-    spec = {"name": "verdict", "value_type": "categorical", "options": ["yes", "no"]}
+def dispute_without_committee(live, http) -> str:
+    """Two annotators split on a two-annotator "verdict" while no committee has members; the
+    item is in review with nobody on its round. Returns its trace id."""
+    spec = {"name": "verdict", "value_type": "categorical", "options": ["yes", "no", "maybe"]}
     http.post("/api/v1/label-schemas", json={"spec": spec, "overlap": 2}).raise_for_status()
     trace = trace_json()
-    trace_id = trace["info"]["trace_id"]
     http.post("/api/v1/traces", json=trace).raise_for_status()
-    propose(http, trace_id, "a@x", "yes")
-    propose(http, trace_id, "b@x", "no")
+    propose(http, trace["info"]["trace_id"], "a@x", "yes")
+    propose(http, trace["info"]["trace_id"], "b@x", "no")
     live.drain()
+    return trace["info"]["trace_id"]
+
+
+def test_a_dispute_before_any_committee_is_shown_and_assigned_once_members_are_seated(live, http):
+    trace_id = dispute_without_committee(live, http)
 
     assert http.get("/health").json()["unstaffed_disputes"] == 1
     waiting = http.get("/api/v1/disputes/unstaffed").json()
@@ -115,14 +121,7 @@ def test_a_dispute_before_any_committee_is_shown_and_assigned_once_members_are_s
 
 
 def test_an_annotator_reads_an_open_items_status_without_its_decisions_value(live, http):
-    spec = {"name": "verdict", "value_type": "categorical", "options": ["yes", "no", "maybe"]}
-    http.post("/api/v1/label-schemas", json={"spec": spec, "overlap": 2}).raise_for_status()
-    trace = trace_json()
-    trace_id = trace["info"]["trace_id"]
-    http.post("/api/v1/traces", json=trace).raise_for_status()
-    propose(http, trace_id, "a@x", "yes")
-    propose(http, trace_id, "b@x", "no")
-    live.drain()
+    dispute_without_committee(live, http)
     [item] = http.get("/api/v1/disputes/unstaffed").json()["items"]
     annotator = bearer(token_for(live.engine, "c@x", "annotator"))
     seen = http.get(f"/api/v1/items/{item['item_id']}", headers=annotator).json()

@@ -4,8 +4,8 @@ force records nothing new."""
 import pytest
 from sqlmodel import Session, func, select
 
-from tests.factories import LIMITS, human, propose, run_outbox, trace_json
-from workflow import assessments, imports, traces
+from tests.factories import LIMITS, human, propose, registered_trace, run_outbox
+from workflow import assessments, imports
 from workflow.identity.access import trusted
 from workflow.models import Assessment, AuditEntry, Decision, Item, OutboxMessage, ProposalRevision
 from workflow.models.assessments import Role
@@ -15,9 +15,7 @@ EXPERTS = ["a@company.com", "b@company.com", "c@company.com"]
 
 @pytest.fixture
 def trace_id(session: Session) -> str:
-    payload = trace_json()
-    traces.register_traces(session, payloads=[payload], actor="test")
-    return payload["info"]["trace_id"]
+    return registered_trace(session)
 
 
 def count(session: Session, model, *where) -> int:

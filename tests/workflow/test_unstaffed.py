@@ -7,12 +7,12 @@ from sqlmodel import Session, select
 from tests.factories import (
     disputed_item,
     proposal_of,
+    registered_trace,
     reviewers,
     run_outbox,
-    trace_json,
     vote,
 )
-from workflow import review, traces
+from workflow import review
 from workflow.models import CommitteeMember, Item, Notification, ReviewAssignment
 from workflow.review import unstaffed
 from workflow.tasks.reconcile import reconcile
@@ -22,9 +22,7 @@ COMMITTEE = ["r1@x", "r2@x", "r3@x"]
 
 @pytest.fixture
 def trace_id(session: Session) -> str:
-    payload = trace_json()
-    traces.register_traces(session, payloads=[payload], actor="test")
-    return payload["info"]["trace_id"]
+    return registered_trace(session)
 
 
 def notices(session: Session, item_id: int) -> set[tuple[str, str]]:
