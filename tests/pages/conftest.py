@@ -2,7 +2,7 @@
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -17,6 +17,28 @@ from tests.identities import PASSWORD, ensure_user
 
 # The system browser, installed by .ci/run: Playwright must never download one at test time.
 CHROMIUM = Path("/usr/bin/chromium")
+# axe-core, vendored (tests/pages/vendor/README.md): nothing is downloaded at test time.
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "4.10.3" / "axe.min.js"
+# The impacts that fail a page; "minor" and "moderate" ones are not checked.
+BLOCKING = ("serious", "critical")
+# axe's run, every rule on (the label rules among them), only violations detailed.
+RUN_AXE = """(exclude) => axe.run(
+  exclude.length ? {exclude: exclude} : document, {resultTypes: ["violations"]}
+)"""
+# Each visible form control without an accessible name, by axe's own name computation (axe's
+# label rules say the same; this also catches a control they leave "incomplete").
+UNNAMED_CONTROLS = """(exclude) => {
+  axe.setup(document);
+  try {
+    return [...document.querySelectorAll("input, select, textarea, button")]
+      .filter((control) => control.type !== "hidden" && control.checkVisibility())
+      .filter((control) => !exclude.some((selector) => control.closest(selector)))
+      .filter((control) => !axe.commons.text.accessibleText(control).trim())
+      .map((control) => axe.utils.getSelector(control));
+  } finally {
+    axe.teardown();
+  }
+}"""
 # Runs before any page script (and outside the CSP, as Playwright injects it): it records each
 # violation so a test can show the policy is live.
 RECORD_VIOLATIONS = """
@@ -106,3 +128,29 @@ def open_page(browser_page: BrowserPage, server: LiveServer, path: str) -> Respo
     landed = urlsplit(browser_page.page.url).path
     assert landed == urlsplit(path).path, f"{path} was redirected to {landed}"
     return response
+
+
+def assert_accessible(page: Page, exclude: Sequence[str] = ()) -> None:
+    """axe-core finds no serious or critical violation on the page as it stands, and every
+    visible form control has an accessible name. `exclude`: selectors of subtrees left out.
+
+    The script is evaluated, not added with page.add_script_tag: that adds an inline <script>,
+    which the app's CSP (script-src 'self', no 'unsafe-inline') refuses, and which would show in
+    the CSP violations and the "no script element" checks the tests make. An evaluation over
+    DevTools is outside the policy, so the page keeps its real CSP (no bypass_csp) and no
+    element is added."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(AXE.read_text())
+    results = page.evaluate(RUN_AXE, list(exclude))
+    problems = [
+        f"{violation['impact']} {violation['id']}: {violation['help']} "
+        f"({len(violation['nodes'])} nodes: "
+        + ", ".join(" >> ".join(map(str, node["target"])) for node in violation["nodes"][:3])
+        + ")"
+        for violation in results["violations"]
+        if violation["impact"] in BLOCKING
+    ]
+    problems += [
+        f"no accessible name: {target}" for target in page.evaluate(UNNAMED_CONTROLS, list(exclude))
+    ]
+    assert not problems, f"{page.url}:\n" + "\n".join(problems)

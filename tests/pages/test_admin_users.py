@@ -10,7 +10,7 @@ from playwright.sync_api import Locator, Page
 
 from tests.api.conftest import LiveServer
 from tests.identities import bearer, token_for
-from tests.pages.conftest import BrowserPage, open_page
+from tests.pages.conftest import BrowserPage, assert_accessible, open_page
 
 # Where each cell's content starts: its first control, else its text, else its content box.
 MISALIGNED = """() => {
@@ -125,4 +125,5 @@ def test_the_users_table_lines_up_and_fits(
     assert page.evaluate(MISALIGNED) == []
     assert page.evaluate(BROKEN_WORDS) == []
     assert not page.evaluate(OVERFLOWS)
+    assert_accessible(page)
     assert not browser_page.violations() and not browser_page.console_errors

@@ -3,7 +3,7 @@ site's error page with the real status; API clients keep MLflow's JSON error."""
 
 import httpx
 
-from tests.pages.conftest import BrowserPage
+from tests.pages.conftest import BrowserPage, assert_accessible
 
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 
@@ -15,6 +15,7 @@ def test_a_browser_gets_an_unknown_path_as_the_sites_error_page(live, browser_pa
     assert page.inner_text("h1") == "Not found"
     assert "/no-such-page" in page.inner_text("[role=alert]")
     assert page.evaluate("document.styleSheets[0].cssRules.length") > 10  # the site's frame
+    assert_accessible(page)
     assert not browser_page.violations()
 
 

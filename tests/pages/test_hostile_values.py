@@ -3,10 +3,19 @@ and their decisions, token names, the audit log (a hostile user name at sign-in)
 page's own fields."""
 
 import httpx
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
-from tests.pages.conftest import BrowserPage, open_page, sign_in
+from tests.pages.conftest import BrowserPage, assert_accessible, open_page, sign_in
 from tests.pages.test_security_headers import HOSTILE, assert_inert, register_hostile
+
+PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 800}
+
+
+def assert_accessible_on_a_phone_and_a_desktop(page: Page) -> None:
+    """axe at both widths: a table that fits a desktop may scroll in its own frame on a phone."""
+    for size in (PHONE, DESKTOP):
+        page.set_viewport_size(size)
+        assert_accessible(page)
 
 
 def log_hostile_assessments(live, trace_id: str) -> None:
@@ -50,11 +59,13 @@ def test_every_page_shows_hostile_values_as_text_and_runs_nothing(live, browser_
     # The sign-in page echoes nothing typed, and a hostile user name lands in the audit log.
     page.goto(live.url + "/login?next=" + HOSTILE[3])
     assert_inert(page)
+    assert_accessible_on_a_phone_and_a_desktop(page)
     page.fill("#username", HOSTILE[0])
     page.fill("#password", HOSTILE[1])
     with page.expect_navigation():
         page.click("button[type=submit]")
     assert_inert(page)
+    assert_accessible(page)  # the refusal shown on the sign-in page
     assert browser_page.console_errors == [
         "Failed to load resource: the server responded with a status of 401 (Unauthorized)"
     ]  # the refused sign-in itself; nothing else may reach the console from here on
@@ -80,6 +91,7 @@ def test_every_page_shows_hostile_values_as_text_and_runs_nothing(live, browser_
         open_page(browser_page, live, path)
         assert_inert(page)
         assert (HOSTILE[0] in page.locator("main").inner_text()) == shown, path
+        assert_accessible_on_a_phone_and_a_desktop(page)
     # The decision made of markup is there, promoted, as text.
     open_page(browser_page, live, f"/traces/{trace_id}")
     decided = page.locator("section.item", has_text="decided")

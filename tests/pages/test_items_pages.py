@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from tests.api.conftest import LiveServer
 from tests.factories import LIMITS, propose, trace_json
 from tests.identities import PASSWORD, ensure_user
-from tests.pages.conftest import BrowserPage, sign_in
+from tests.pages.conftest import BrowserPage, assert_accessible, sign_in
 from workflow import review, traces
 from workflow.kernel.db import unit_of_work
 from workflow.review.quorum_rule import Choice
@@ -49,12 +49,14 @@ def sign_in_as(browser_page: BrowserPage, live: LiveServer, username: str, role:
 
 
 def shoot(page: Page, artifacts: Path, name: str) -> None:
-    """A full-page screenshot at desktop, tablet and phone width; none may scroll sideways."""
+    """A full-page screenshot at desktop, tablet and phone width; none may scroll sideways, and
+    axe finds nothing serious at any of them (a table may scroll in its frame only at one)."""
     for label, size in (("desktop", DESKTOP), ("tablet", TABLET), ("phone", PHONE)):
         page.set_viewport_size(size)
         page.screenshot(path=artifacts / f"{name}-{label}.png", full_page=True)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{name} is {overflow} px too wide at {label} width"
+        assert_accessible(page)
     page.set_viewport_size(DESKTOP)
 
 
@@ -81,6 +83,7 @@ def test_a_lead_filters_items_and_reads_an_items_decision_and_votes(
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("disputed (auto)")
     expect(rows.first.locator('td[data-label="Proposals"]')).to_have_text("3")
+    assert_accessible(page)  # the filtered list
 
     page.get_by_role("link", name=f"#{in_review} expected_city").click()
     page.wait_for_url(f"**/traces/{trace_id}#item-{in_review}")
@@ -112,6 +115,7 @@ def test_an_annotator_sees_states_but_no_counts_votes_or_open_values(
     page.goto(live.url + "/items")
     expect(page.locator("table.cards tbody tr")).to_have_count(2)
     expect(page.get_by_role("columnheader", name="Proposals")).to_have_count(0)
+    assert_accessible(page)
 
     page.goto(f"{live.url}/traces/{trace_id}")
     disputed = page.locator(f"#item-{in_review}")

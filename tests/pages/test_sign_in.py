@@ -8,7 +8,7 @@ import pytest
 
 from tests.api.conftest import LiveServer
 from tests.identities import PASSWORD, ensure_user
-from tests.pages.conftest import BrowserPage, sign_in
+from tests.pages.conftest import BrowserPage, assert_accessible, sign_in
 
 
 def csrf_of(page: httpx.Response) -> str:
@@ -105,11 +105,13 @@ def test_a_token_made_on_the_tokens_page_is_shown_once_and_works(live, browser_p
     sign_in(browser_page, live, "maker")
     page = browser_page.page
     page.goto(live.url + "/tokens")
+    assert_accessible(page)  # no tokens yet
     page.fill("#name", "notebook")
     page.check("input[name=scopes][value=read]")
     with page.expect_navigation():
         page.click("text=Create token")
     secret = page.inner_text("#issued-token").strip()
+    assert_accessible(page)  # the new token shown once
     me = httpx.get(f"{live.url}/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
     assert me.json() == {"username": "maker", "permissions": ["read"]}
     page.goto(live.url + "/tokens")
@@ -117,6 +119,7 @@ def test_a_token_made_on_the_tokens_page_is_shown_once_and_works(live, browser_p
     with page.expect_navigation():
         page.click("text=Revoke")
     assert "revoked" in page.inner_text("table")
+    assert_accessible(page)
     again = httpx.get(f"{live.url}/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
     assert again.status_code == 401
     assert not browser_page.violations() and not browser_page.console_errors
@@ -129,9 +132,11 @@ def test_a_refused_page_is_a_page(live, browser_page: BrowserPage):
     assert response is not None and response.status == 403
     assert browser_page.page.inner_text("h1") == "Not allowed"
     assert "admin" in browser_page.page.inner_text("[role=alert]")
+    assert_accessible(browser_page.page)
     missing = browser_page.page.goto(live.url + "/traces/tr-0000")
     assert missing is not None and missing.status == 404
     assert browser_page.page.inner_text("h1") == "Not found"
+    assert_accessible(browser_page.page)
 
 
 def test_secure_cookies_still_sign_in_a_browser_on_loopback(committed, browser_page):
@@ -139,6 +144,7 @@ def test_secure_cookies_still_sign_in_a_browser_on_loopback(committed, browser_p
     with LiveServer(committed, secure_cookies=True) as server:
         sign_in(browser_page, server, "viewer")
         assert browser_page.page.inner_text("h1") == "Overview"
+        assert_accessible(browser_page.page)  # nothing logged yet
         server.drain()
 
 
@@ -172,4 +178,5 @@ def test_an_admin_manages_users_on_the_users_page(live, browser_page: BrowserPag
         page.click("text=Add user")
     assert page.inner_text("h1") == "Conflict"
     assert "already exists" in page.inner_text("[role=alert]")
+    assert_accessible(page)
     assert not browser_page.violations()
