@@ -28,6 +28,7 @@ from api.v1 import health
 from api.v1 import identity as identity_routes
 from api.v1 import imports as import_routes
 from api.v1 import items as item_routes
+from api.v1 import queue as queue_routes
 from api.v1 import review as review_routes
 from api.v1 import traces as traces_routes
 from workers.embedded import Embedded
@@ -138,6 +139,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(item_routes.router)
     app.include_router(identity_routes.router)
     app.include_router(campaign_routes.router)
+    app.include_router(queue_routes.router)
     app.add_api_route("/openapi.json", _openapi, methods=["GET"], include_in_schema=False)
     app.include_router(health.router)
     app.include_router(pages.router)

@@ -6,13 +6,14 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from workflow import assessments, outbox, review, traces
+from workflow import assessments, campaigns, outbox, review, traces
 from workflow.identity import users
-from workflow.identity.access import trusted
+from workflow.identity.access import Actor, actor_for, trusted
+from workflow.items import label_schemas
 from workflow.kernel.entities import AssessmentDraft, Kind, SourceType
 from workflow.kernel.settings import Settings
 from workflow.kernel.values import ValueLimits
-from workflow.models import Assessment, OutboxMessage
+from workflow.models import Assessment, LabelSchema, OutboxMessage, User
 from workflow.review.quorum_rule import Choice
 from workflow.tasks.registry import tasks
 
@@ -182,3 +183,43 @@ def registered_trace(session) -> str:
     payload = trace_json()
     traces.register_traces(session, payloads=[payload], actor="test")
     return payload["info"]["trace_id"]
+
+
+def queue_campaign(
+    session,
+    *,
+    traces: int = 3,
+    annotators: tuple[str, ...] = ("ann", "bob", "cat"),
+    overlap: int = 3,
+    schema: dict[str, Any] | None = None,
+    **settings: Any,
+) -> tuple[int, list[str]]:
+    """A campaign over `traces` new traces with one label schema (a categorical one unless
+    given) and `annotators` as its annotator pool, made through the services; returns its id
+    and trace ids."""
+    spec = schema or {"name": "verdict", "value_type": "categorical", "options": ["yes", "no"]}
+    if session.exec(select(LabelSchema.id).where(LabelSchema.name == spec["name"])).first() is None:
+        label_schemas.create_schema(session, spec=spec, overlap=None, actor="test")
+    payloads = [trace_json() for _ in range(traces)]
+    for name in annotators:
+        if session.exec(select(User.id).where(User.username == name)).first() is None:
+            users.create_user(session, username=name, role="annotator", actor="test")
+    view = campaigns.create_campaign(
+        session,
+        settings=campaigns.CampaignSettings(f"c-{secrets.token_hex(4)}", overlap, **settings),
+        by=trusted("test"),
+        schemas=(campaigns.SchemaTarget(spec["name"]),),
+        traces=campaigns.TraceSelection(payloads=tuple(payloads)),
+    )
+    campaigns.set_members(
+        session,
+        campaign_id=view.id,
+        roles=dict.fromkeys(annotators, "annotator"),
+        actor="test",
+    )
+    return view.id, [payload["info"]["trace_id"] for payload in payloads]
+
+
+def annotator(name: str) -> Actor:
+    """An annotator as the API would authenticate them."""
+    return actor_for(name, "annotator", can_import=False)

@@ -64,7 +64,7 @@ def items_page(
         items=listed.items,
         filters=filters,
         states=list(ItemState),
-        campaigns={c.id: c.name for c in campaigns.list_campaigns(session)},
+        campaigns={c.id: c.name for c in campaigns.list_campaigns(session, by=page.actor)},
         sees_work=page.actor.sees_work,
         following=following,
     )

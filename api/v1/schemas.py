@@ -107,27 +107,6 @@ class AuditPage(Public):
     next_before: int | None
 
 
-class CampaignPublic(Public):
-    """A campaign."""
-
-    id: int
-    name: str
-    status: str
-    overlap: int
-
-
-class CampaignList(Public):
-    """Every campaign."""
-
-    campaigns: list[CampaignPublic]
-
-
-class CampaignMembers(Public):
-    """A campaign's members: user name → role in the campaign."""
-
-    members: dict[str, UserRole]
-
-
 class TracesRegistered(Public):
     """The trace ids a registration created, and those already there."""
 

@@ -5,6 +5,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -18,6 +19,7 @@ from workflow.identity import tokens
 from workflow.identity.access import trusted
 from workflow.identity.secrets import csrf_token, digest
 from workflow.identity.web_sessions import LIFETIME
+from workflow.items import label_schemas, seats
 from workflow.kernel.db import unit_of_work
 from workflow.kernel.values import ValueLimits
 from workflow.models import WebSession
@@ -35,6 +37,7 @@ ROLES = ["anonymous", *PEOPLE]
 SIGNED_IN = set(PEOPLE)
 WRITERS = {"annotator", "importer", "admin"}
 MLFLOW = ["/api/3.0/mlflow", "/ajax-api/3.0/mlflow"]
+VERDICT = {"name": "verdict", "value_type": "categorical", "options": ["yes", "no"]}
 
 
 @dataclass
@@ -44,6 +47,8 @@ class World:
     trace_id: str
     item_id: int
     campaign_id: int
+    closable: int  # a second campaign, for the close route (the first stays open)
+    claimed: dict[str, dict[str, int]]  # per annotating role: its claimed item per use
     hint: str  # an LLM_JUDGE suggestion every reader may see
     own: dict[str, list[str]]  # per writer role, its own proposals: one to edit, then to delete
     spare_tokens: dict[str, list[int]]  # per role, tokens of its own to revoke
@@ -54,6 +59,10 @@ class World:
         """A proposal of the role's own not deleted yet (the suggestion for refused roles)."""
         own = self.own.get(role)
         return own.pop() if own and len(own) > 1 else self.hint
+
+    def claim(self, role: str, use: str) -> int:
+        """The item the role holds a claim on for this use (any item for refused roles)."""
+        return self.claimed.get(role, {}).get(use, self.item_id)
 
     def fresh(self, prefix: str) -> str:
         self.counter += 1
@@ -148,7 +157,7 @@ def mlflow_rows(prefix: str) -> list[Row]:
 
 def rows() -> list[Row]:
     everyone, readers = frozenset(ROLES), frozenset(SIGNED_IN)
-    admin = frozenset({"admin"})
+    admin, leads = frozenset({"admin"}), frozenset({"lead", "admin"})
     v1 = "/api/v1"
     table = [row for prefix in MLFLOW for row in mlflow_rows(prefix)]
     table += [
@@ -245,6 +254,76 @@ def rows() -> list[Row]:
             lambda w, r: (v1 + "/campaigns", {"json": {"name": w.fresh("campaign")}}),
         ),
         Row("GET", v1 + "/campaigns", readers, lambda w, r: (v1 + "/campaigns", {})),
+        Row(
+            "GET",
+            v1 + "/campaigns/{campaign_id}",
+            readers,
+            lambda w, r: (f"{v1}/campaigns/{w.campaign_id}", {}),
+        ),
+        Row(
+            "PATCH",
+            v1 + "/campaigns/{campaign_id}",
+            leads,
+            lambda w, r: (f"{v1}/campaigns/{w.campaign_id}", {"json": {"priority": 2}}),
+        ),
+        Row(
+            "POST",
+            v1 + "/campaigns/{campaign_id}/traces",
+            leads,
+            lambda w, r: (
+                f"{v1}/campaigns/{w.campaign_id}/traces",
+                {"json": {"trace_ids": [w.trace_id]}},
+            ),
+        ),
+        Row(
+            "GET",
+            v1 + "/campaigns/{campaign_id}/progress",
+            leads,
+            lambda w, r: (f"{v1}/campaigns/{w.campaign_id}/progress", {}),
+        ),
+        Row(
+            "POST",
+            v1 + "/campaigns/{campaign_id}/close",
+            leads,
+            lambda w, r: (f"{v1}/campaigns/{w.closable}/close", {}),
+        ),
+        Row("GET", v1 + "/queue", readers, lambda w, r: (v1 + "/queue", {})),
+        Row(
+            "POST",
+            v1 + "/queue/claims",
+            frozenset(WRITERS),
+            lambda w, r: (v1 + "/queue/claims", {"json": {"campaign_id": w.campaign_id}}),
+        ),
+        Row(
+            "POST",
+            v1 + "/queue/claims/{item_id}/heartbeat",
+            frozenset(WRITERS),
+            lambda w, r: (f"{v1}/queue/claims/{w.claim(r, 'submit')}/heartbeat", {}),
+        ),
+        Row(
+            "POST",
+            v1 + "/queue/claims/{item_id}/submit",
+            frozenset(WRITERS),
+            lambda w, r: (
+                f"{v1}/queue/claims/{w.claim(r, 'submit')}/submit",
+                {"json": {"value": "yes"}},
+            ),
+        ),
+        Row(
+            "POST",
+            v1 + "/queue/claims/{item_id}/skip",
+            frozenset(WRITERS),
+            lambda w, r: (
+                f"{v1}/queue/claims/{w.claim(r, 'skip')}/skip",
+                {"json": {"reason": "not mine"}},
+            ),
+        ),
+        Row(
+            "DELETE",
+            v1 + "/queue/claims/{item_id}",
+            frozenset(WRITERS),
+            lambda w, r: (f"{v1}/queue/claims/{w.claim(r, 'release')}", {}),
+        ),
         Row(
             "GET",
             v1 + "/campaigns/{campaign_id}/members",
@@ -434,9 +513,40 @@ def build_world(
                 WebSession(id_hash=digest(secret), user_id=user_id, expires_at=utcnow() + LIFETIME)
             )
             sessions[role] = secret
-        campaign_id = campaigns.create_campaign(session, name="matrix", overlap=3, actor="setup").id
-    world = World(trace_id, item_id, campaign_id, hint, own, spare, sessions)
+        campaign_id, closable, claimed = queue_world(session, root)
+    world = World(trace_id, item_id, campaign_id, closable, claimed, hint, own, spare, sessions)
     return world, tokens_by_role
+
+
+def queue_world(session, root) -> tuple[int, int, dict[str, dict[str, int]]]:
+    """Two campaigns everyone belongs to, and for each annotating role three claimed items:
+    one to renew and submit, one to skip, one to release."""
+    label_schemas.create_schema(session, spec=VERDICT, overlap=None, actor="setup")
+    roles = {"ann": "annotator", "loader": "annotator", "rev": "reviewer", "lead": "lead"}
+    made = []
+    for name in ("matrix", "closable"):
+        payloads = tuple(trace_json() for _ in range(3))
+        made.append(
+            campaigns.create_campaign(
+                session,
+                settings=campaigns.CampaignSettings(name),
+                by=root,
+                schemas=(campaigns.SchemaTarget("verdict"),),
+                traces=campaigns.TraceSelection(payloads=payloads),
+            ).id
+        )
+        campaigns.set_members(session, campaign_id=made[-1], roles=roles, actor="setup")
+    item_ids = session.execute(
+        text("SELECT id FROM items WHERE campaign_id = :c ORDER BY id"), {"c": made[0]}
+    ).scalars()
+    uses = dict(zip(("submit", "skip", "release"), item_ids, strict=True))
+    until = utcnow() + timedelta(hours=1)
+    claimed = {}
+    for role in WRITERS:
+        for item_id in uses.values():
+            seats.take(session, item_id, PEOPLE[role][0], until=until)
+        claimed[role] = uses
+    return made[0], made[1], claimed
 
 
 def snapshot(engine: Engine) -> dict[str, str]:

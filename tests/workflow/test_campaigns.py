@@ -4,7 +4,9 @@ import pytest
 from sqlmodel import select
 
 from workflow import campaigns
+from workflow.campaigns import CampaignSettings
 from workflow.identity import users
+from workflow.identity.access import actor_for
 from workflow.kernel.errors import AlreadyExists, InvalidInput, NotFound
 from workflow.models import AuditEntry
 
@@ -12,10 +14,12 @@ from workflow.models import AuditEntry
 def test_memberships_name_existing_users_with_a_campaign_role(session):
     for name, role in [("ann", "annotator"), ("rev", "reviewer"), ("lee", "lead")]:
         users.create_user(session, username=name, role=role, actor="test")
-    campaign = campaigns.create_campaign(session, name="refunds", overlap=3, actor="lee")
+    lee = actor_for("lee", "lead", can_import=False)
+    campaign = campaigns.create_campaign(session, settings=CampaignSettings("refunds"), by=lee)
     with pytest.raises(AlreadyExists):
-        campaigns.create_campaign(session, name="refunds", overlap=2, actor="lee")
-    assert [c.name for c in campaigns.list_campaigns(session)] == ["refunds"]
+        campaigns.create_campaign(session, settings=CampaignSettings("refunds", 2), by=lee)
+    assert [c.name for c in campaigns.list_campaigns(session, by=lee)] == ["refunds"]
+    assert campaigns.members(session, campaign.id) == {"lee": "lead"}
 
     set_members = campaigns.set_members
     with pytest.raises(InvalidInput, match="no such users: ghost"):

@@ -8,7 +8,7 @@ from sqlmodel import Session, update
 
 from tests.factories import LIMITS, propose, reviewers, run_outbox, trace_json
 from workflow import campaigns, review, traces
-from workflow.identity.access import Actor, actor_for
+from workflow.identity.access import Actor, actor_for, trusted
 from workflow.items import listing
 from workflow.kernel.errors import InvalidInput
 from workflow.models import Item
@@ -71,7 +71,9 @@ def test_each_filter_narrows_the_list_and_they_combine(session, seeded):
     assert ids(session, state="collecting", trace_id=seeded.first) == [seeded.collecting]
     assert ids(session, name="no_such_name") == []
 
-    campaign = campaigns.create_campaign(session, name="spring", overlap=3, actor="test")
+    campaign = campaigns.create_campaign(
+        session, settings=campaigns.CampaignSettings("spring"), by=trusted("test")
+    )
     session.exec(update(Item).where(Item.id == seeded.collecting).values(campaign_id=campaign.id))
     assert ids(session, campaign_id=campaign.id) == [seeded.collecting]
 

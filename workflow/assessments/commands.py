@@ -174,7 +174,12 @@ def log_assessment(
         _override(session, trace_id, draft, by)
     if role is Role.PROPOSAL:
         row, superseded = proposals.submit(
-            session, trace_id=trace_id, draft=draft, actor=by.name, default_overlap=default_overlap
+            session,
+            trace_id=trace_id,
+            draft=draft,
+            actor=by.name,
+            default_overlap=default_overlap,
+            routed=by.in_campaigns,
         )
         if canonical_keys is None:
             canonical_keys = {(row.span_id, row.name)} if superseded else set()

@@ -8,12 +8,14 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from workflow import audit, outbox
+from workflow.campaigns.routing import campaign_item
+from workflow.items import seats
 from workflow.items.label_schemas import check_fits
 from workflow.items.live import live_count, live_where
 from workflow.items.store import ItemRef, item_for, lock_item
 from workflow.kernel.db import Write, insert_each
 from workflow.kernel.entities import AssessmentDraft
-from workflow.kernel.errors import AlreadyExists, NotFound
+from workflow.kernel.errors import AlreadyExists, InvalidInput, NotFound
 from workflow.kernel.states import COLLECTING_STATES
 from workflow.kernel.task_names import TaskName
 from workflow.kernel.values import same_value
@@ -135,17 +137,26 @@ def _changed(
 
 
 def submit(
-    session: Session, *, trace_id: str, draft: AssessmentDraft, actor: str, default_overlap: int
+    session: Session,
+    *,
+    trace_id: str,
+    draft: AssessmentDraft,
+    actor: str,
+    default_overlap: int,
+    routed: bool = True,
 ) -> tuple[Assessment, bool]:
-    """Record a HUMAN expectation: a new proposal, or an edit of the annotator's live one.
-    Returns it and whether a canonical expectation already supersedes it; NotFound for an
-    unknown trace.
+    """Record a HUMAN expectation: a new proposal, or an edit of the annotator's live one, on
+    the item `campaigns.routing` picks (unless `routed` is False: the author annotates in no
+    open campaign). Returns it and whether a canonical expectation already supersedes it;
+    NotFound for an unknown trace.
 
     The new proposal is written without the ORM (whose unit of work doubled the cost of this,
     the hottest write path), with its revision and audit entry in one statement on PostgreSQL,
     and returned as an object outside the session.
     """
-    item = item_for(session, trace_id=trace_id, span_id=draft.span_id or "", name=draft.name)
+    key = {"trace_id": trace_id, "span_id": draft.span_id or "", "name": draft.name}
+    in_campaign = campaign_item(session, **key, author=draft.source_id) if routed else None
+    item = in_campaign or item_for(session, **key)
     live = _live_by_annotator(session, item.id)
     if draft.source_id in live:
         proposal = edit(
@@ -159,6 +170,8 @@ def submit(
         )
         return proposal, item.canonical
     check_fits(session, item, draft.value)
+    if in_campaign is not None:
+        seats.occupy(session, item.id, draft.source_id)
     proposal = Assessment.from_draft(trace_id, draft, Role.PROPOSAL, item_id=item.id)
     revision = revision_row(proposal, actor=actor, at=utcnow())
     writes = [(_ASSESSMENTS, column_values(proposal)), (_REVISIONS, revision)]
@@ -199,6 +212,10 @@ def move(
 ) -> Assessment:
     """Rename a proposal: it leaves its item for the item of the new name, both re-evaluated."""
     source = _lock_for_change(session, proposal)
+    if source.campaign_id is not None:
+        raise InvalidInput(
+            "a campaign's proposal keeps its label schema's name: withdraw it and log a new one"
+        )
     target = item_for(session, trace_id=proposal.trace_id, span_id=proposal.span_id, name=name)
     assert target.id is not None
     if proposal.source_id in _live_by_annotator(session, target.id):
@@ -217,4 +234,7 @@ def withdraw(session: Session, *, proposal: Assessment, actor: str, default_over
     item = _lock_for_change(session, proposal)
     proposal.deleted_at = utcnow()
     session.add(proposal)
+    if item.campaign_id is not None:
+        assert item.id is not None
+        seats.vacate(session, item.id, proposal.source_id)
     _changed(session, item, proposal, "proposal.withdraw", actor, default_overlap)

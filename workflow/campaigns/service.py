@@ -1,102 +1,234 @@
-"""Campaigns and their memberships: who annotates, reviews or leads in each."""
+"""Campaigns: created with their schemas and traces (which makes their items), edited, grown and
+closed by their leads."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 
-from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from workflow import audit
-from workflow.identity.access import UserRole
+from workflow.campaigns.contents import add_items, select_traces
+from workflow.campaigns.membership import campaign_ids_of, require_lead, require_member
+from workflow.campaigns.settings import CampaignSettings, Ordering, SchemaTarget, TraceSelection
+from workflow.identity.access import Actor, Permission, UserRole
 from workflow.kernel.db import add_unique
-from workflow.kernel.errors import InvalidInput, NotFound
-from workflow.models import Campaign, Membership, User
+from workflow.kernel.errors import Conflict, InvalidInput
+from workflow.models import Campaign, CampaignSchema, LabelSchema, Membership, User
+from workflow.models.base import as_utc, utcnow
 
-# A campaign role is a user's part in that campaign; admins need no membership.
-CAMPAIGN_ROLES = frozenset({UserRole.LEAD, UserRole.REVIEWER, UserRole.ANNOTATOR})
+OPEN_STATUS, CLOSED_STATUS = "open", "closed"
 
 
 @dataclass(frozen=True, slots=True)
 class CampaignView:
-    """A campaign as the API shows it."""
+    """A campaign as the API and the pages show it."""
 
     id: int
     name: str
     status: str
     overlap: int
+    adaptive: bool
+    max_overlap: int | None
+    priority: int
+    due: datetime | None
+    instructions: str
+    blind: bool
+    show_suggestions: bool
+    ordering: str
+    lease_seconds: int
+    created_by: str
+    created_at: datetime
+    closed_at: datetime | None
+    schemas: tuple[SchemaTarget, ...] = ()
 
 
-def _view(campaign: Campaign) -> CampaignView:
-    return CampaignView(campaign.id or 0, campaign.name, campaign.status, campaign.overlap)
+def _view(session: Session, campaign: Campaign) -> CampaignView:
+    targets = session.exec(
+        select(LabelSchema.name, CampaignSchema.span_name, CampaignSchema.span_type)
+        .join(CampaignSchema, col(CampaignSchema.schema_id) == LabelSchema.id)
+        .where(CampaignSchema.campaign_id == campaign.id)
+        .order_by(col(LabelSchema.name))
+    ).all()
+    return CampaignView(
+        id=campaign.id or 0,
+        name=campaign.name,
+        status=campaign.status,
+        overlap=campaign.overlap,
+        adaptive=campaign.adaptive,
+        max_overlap=campaign.max_overlap,
+        priority=campaign.priority,
+        due=as_utc(campaign.deadline) if campaign.deadline else None,
+        instructions=campaign.instructions,
+        blind=campaign.blind,
+        show_suggestions=campaign.show_suggestions,
+        ordering=campaign.ordering,
+        lease_seconds=campaign.lease_seconds,
+        created_by=campaign.created_by,
+        created_at=as_utc(campaign.created_at),
+        closed_at=as_utc(campaign.closed_at) if campaign.closed_at else None,
+        schemas=tuple(SchemaTarget(*target) for target in targets),
+    )
 
 
-def create_campaign(session: Session, *, name: str, overlap: int, actor: str) -> CampaignView:
-    """A new open campaign; names are unique."""
-    if not 1 <= len(name.strip()) <= 256:
-        raise InvalidInput("a campaign's name has 1 to 256 characters")
-    campaign = Campaign(name=name.strip(), overlap=overlap)
-    add_unique(session, campaign, f"campaign {name!r} already exists")
+def _apply(campaign: Campaign, settings: CampaignSettings) -> None:
+    values = settings.fields()
+    values["deadline"] = values.pop("due")
+    values["ordering"] = Ordering(values["ordering"]).value
+    for name, value in values.items():
+        setattr(campaign, name, value)
+
+
+def create_campaign(
+    session: Session,
+    *,
+    settings: CampaignSettings,
+    by: Actor,
+    schemas: tuple[SchemaTarget, ...] = (),
+    traces: TraceSelection | None = None,
+) -> CampaignView:
+    """A new open campaign with its schemas and traces, and so its items; names are unique.
+    Its creator, if a user, becomes its lead."""
+    by.require(Permission.MANAGE, "creating a campaign")
+    checked = settings.checked()
+    campaign = Campaign(name=checked.name, created_by=by.name)
+    _apply(campaign, checked)
+    add_unique(session, campaign, f"campaign {checked.name!r} already exists")
+    assert campaign.id is not None
+    _link_schemas(session, campaign.id, schemas)
+    creator = session.exec(select(User.id).where(User.username == by.name)).first()
+    if creator is not None:
+        session.add(Membership(campaign_id=campaign.id, user_id=creator, role=UserRole.LEAD))
+    trace_ids = select_traces(session, traces or TraceSelection(), actor=by.name)
+    created = add_items(session, campaign, trace_ids)
     audit.record(
         session,
-        actor=actor,
+        actor=by.name,
         action="campaign.create",
         subject_type="campaign",
         subject_id=str(campaign.id),
         name=campaign.name,
-        overlap=overlap,
+        overlap=campaign.overlap,
+        schemas=[target.schema for target in schemas],
+        traces=len(trace_ids),
+        items=created,
     )
-    return _view(campaign)
+    return _view(session, campaign)
 
 
-def list_campaigns(session: Session) -> list[CampaignView]:
-    """Every campaign, oldest first."""
-    return [_view(c) for c in session.exec(select(Campaign).order_by(col(Campaign.id))).all()]
-
-
-def _require(session: Session, campaign_id: int) -> Campaign:
-    campaign = session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise NotFound(f"no campaign {campaign_id}")
-    return campaign
-
-
-def members(session: Session, campaign_id: int) -> dict[str, str]:
-    """User name → campaign role, for one campaign."""
-    _require(session, campaign_id)
-    rows = session.exec(
-        select(User.username, Membership.role)
-        .join(Membership, col(Membership.user_id) == User.id)
-        .where(Membership.campaign_id == campaign_id)
-        .order_by(col(User.username))
-    ).all()
-    return dict(rows)
-
-
-def set_members(
-    session: Session, *, campaign_id: int, roles: dict[str, str], actor: str
-) -> dict[str, str]:
-    """Replace a campaign's members: each an existing user with a campaign role."""
-    _require(session, campaign_id)
-    wrong = sorted(role for role in set(roles.values()) if role not in CAMPAIGN_ROLES)
-    if wrong:
-        raise InvalidInput(f"a campaign role is one of {', '.join(sorted(CAMPAIGN_ROLES))}")
+def _link_schemas(session: Session, campaign_id: int, targets: tuple[SchemaTarget, ...]) -> None:
+    names = [target.schema for target in targets]
+    if len(set(names)) != len(names):
+        raise InvalidInput("a campaign names each label schema once")
     found = dict(
-        session.exec(select(User.username, User.id).where(col(User.username).in_(roles))).all()
+        session.exec(
+            select(LabelSchema.name, LabelSchema.id).where(col(LabelSchema.name).in_(names))
+        ).all()
     )
-    unknown = sorted(set(roles) - set(found))
+    unknown = [name for name in names if name not in found]
     if unknown:
-        raise InvalidInput(f"no such users: {', '.join(unknown[:10])}")
-    session.exec(delete(Membership).where(col(Membership.campaign_id) == campaign_id))
+        raise InvalidInput(f"no such label schemas: {', '.join(unknown[:10])}")
     session.add_all(
-        Membership(campaign_id=campaign_id, user_id=found[name], role=role)
-        for name, role in roles.items()
-    )
-    audit.record(
-        session,
-        actor=actor,
-        action="campaign.members",
-        subject_type="campaign",
-        subject_id=str(campaign_id),
-        members=dict(sorted(roles.items())),
+        CampaignSchema(
+            campaign_id=campaign_id,
+            schema_id=found[target.schema],
+            span_name=target.span_name or None,
+            span_type=target.span_type or None,
+        )
+        for target in targets
     )
     session.flush()
-    return dict(sorted(roles.items()))
+
+
+def update_campaign(
+    session: Session, *, campaign_id: int, changes: dict, by: Actor
+) -> CampaignView:
+    """Change a campaign's settings; overlap and adaptive hold for the items it has."""
+    campaign = require_lead(session, by, campaign_id)
+    current = CampaignSettings(
+        name=campaign.name,
+        overlap=campaign.overlap,
+        adaptive=campaign.adaptive,
+        max_overlap=campaign.max_overlap,
+        priority=campaign.priority,
+        due=campaign.deadline,
+        instructions=campaign.instructions,
+        blind=campaign.blind,
+        show_suggestions=campaign.show_suggestions,
+        ordering=Ordering(campaign.ordering),
+        lease_seconds=campaign.lease_seconds,
+    )
+    fixed = {"overlap", "adaptive", "max_overlap"} & set(changes)
+    if fixed:
+        raise InvalidInput(f"{', '.join(sorted(fixed))} cannot change once items exist")
+    unknown = set(changes) - set(current.fields())
+    if unknown:
+        raise InvalidInput(f"unknown campaign settings: {', '.join(sorted(unknown))}")
+    checked = replace(current, **changes).checked()
+    if checked.name != campaign.name:
+        taken = session.exec(select(Campaign.id).where(Campaign.name == checked.name)).first()
+        if taken is not None:
+            raise InvalidInput(f"campaign {checked.name!r} already exists")
+    _apply(campaign, checked)
+    session.add(campaign)
+    audit.record(
+        session,
+        actor=by.name,
+        action="campaign.update",
+        subject_type="campaign",
+        subject_id=str(campaign_id),
+        changed=sorted(changes),
+    )
+    session.flush()
+    return _view(session, campaign)
+
+
+def add_traces(
+    session: Session, *, campaign_id: int, traces: TraceSelection, by: Actor
+) -> tuple[int, int]:
+    """Add traces to an open campaign: (traces selected, new items)."""
+    campaign = require_lead(session, by, campaign_id)
+    if campaign.status != OPEN_STATUS:
+        raise Conflict(f"campaign {campaign_id} is closed")
+    trace_ids = select_traces(session, traces, actor=by.name)
+    created = add_items(session, campaign, trace_ids)
+    audit.record(
+        session,
+        actor=by.name,
+        action="campaign.add_traces",
+        subject_type="campaign",
+        subject_id=str(campaign_id),
+        traces=len(trace_ids),
+        items=created,
+    )
+    return len(trace_ids), created
+
+
+def close_campaign(session: Session, *, campaign_id: int, by: Actor) -> CampaignView:
+    """Stop a campaign's claims: no claim is taken or renewed from now on, and proposals for
+    its traces go to their campaign-free items; submitted work stays and is decided."""
+    campaign = require_lead(session, by, campaign_id)
+    if campaign.status != CLOSED_STATUS:
+        campaign.status, campaign.closed_at = CLOSED_STATUS, utcnow()
+        session.add(campaign)
+        audit.record(
+            session,
+            actor=by.name,
+            action="campaign.close",
+            subject_type="campaign",
+            subject_id=str(campaign_id),
+        )
+        session.flush()
+    return _view(session, campaign)
+
+
+def get_campaign(session: Session, *, campaign_id: int, by: Actor) -> CampaignView:
+    """One campaign, for its members and admins."""
+    return _view(session, require_member(session, by, campaign_id))
+
+
+def list_campaigns(session: Session, *, by: Actor) -> list[CampaignView]:
+    """The campaigns `by` may see (an admin: every one; anyone else: their own), oldest first."""
+    statement = select(Campaign).order_by(col(Campaign.id))
+    if not by.may(Permission.ADMIN):
+        statement = statement.where(col(Campaign.id).in_(campaign_ids_of(session, by.name)))
+    return [_view(session, campaign) for campaign in session.exec(statement).all()]

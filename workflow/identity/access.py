@@ -54,6 +54,10 @@ class Actor:
 
     name: str
     permissions: frozenset[Permission]
+    # Whether a proposal this actor writes may belong to an open campaign (they annotate in
+    # one, or they write for others and one is open); False only when known not to, so that
+    # their proposals skip the look-up of a campaign item (a statement per proposal).
+    in_campaigns: bool = True
 
     def may(self, permission: Permission) -> bool:
         """Whether this actor holds `permission`."""

@@ -3,15 +3,15 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, exists, select, update
 from sqlmodel import Session, col
 
 from workflow import audit
 from workflow.identity import users
-from workflow.identity.access import Actor, Permission, actor_for
+from workflow.identity.access import Actor, Permission, UserRole, actor_for
 from workflow.identity.secrets import TOKEN_PREFIX, digest, new_token
 from workflow.kernel.errors import InvalidInput, NotFound, Unauthenticated
-from workflow.models import ApiToken, User
+from workflow.models import ApiToken, Campaign, Membership, User
 from workflow.models.base import as_utc, utcnow
 
 DEFAULT_LIFETIME = timedelta(days=90)
@@ -21,6 +21,7 @@ MAX_LIFETIME = timedelta(days=366)
 USE_RECORDED_EVERY = timedelta(minutes=1)
 
 _TOKENS, _USERS = ApiToken.__table__, User.__table__
+_MEMBERS, _CAMPAIGNS = Membership.__table__, Campaign.__table__
 # Built once: every request looks its token up, and building the statement each time made
 # the lookup cost half again as much (0.43 ms of CPU, against 0.28 built once; measured).
 _BY_HASH = (
@@ -34,6 +35,15 @@ _BY_HASH = (
         _USERS.c.role,
         _USERS.c.can_import,
         _USERS.c.disabled,
+        exists()
+        .where(
+            _MEMBERS.c.user_id == _USERS.c.id,
+            _MEMBERS.c.role == UserRole.ANNOTATOR.value,
+            _MEMBERS.c.campaign_id == _CAMPAIGNS.c.id,
+            _CAMPAIGNS.c.status == "open",
+        )
+        .label("annotates"),
+        exists().where(_CAMPAIGNS.c.status == "open").label("campaigns_open"),
     )
     .select_from(_TOKENS.join(_USERS, _USERS.c.id == _TOKENS.c.user_id))
     .where(_TOKENS.c.token_hash == bindparam("token_hash"))
@@ -190,4 +200,7 @@ def authenticate(session: Session, *, secret: str, username: str | None = None) 
         )
     holder = actor_for(row.username, row.role, can_import=row.can_import)
     scopes = frozenset(Permission(scope) for scope in row.scopes)
-    return Actor(holder.name, holder.permissions & scopes)
+    permissions = holder.permissions & scopes
+    # An importer writes for others, whose campaigns this query does not know.
+    routed = row.campaigns_open if Permission.IMPORT in permissions else row.annotates
+    return Actor(holder.name, permissions, in_campaigns=routed)

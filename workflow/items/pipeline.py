@@ -4,7 +4,7 @@ from sqlmodel import Session, col, func, select
 
 from workflow import notifications, outbox
 from workflow.consensus import ConsensusError, LabelSchemaSpec, ProposalInput, evaluate_item
-from workflow.items import canonical
+from workflow.items import canonical, seats
 from workflow.items.label_schemas import spec_for
 from workflow.items.live import live_proposals_of, signature
 from workflow.items.store import PIPELINE, Move, lock_item, lock_items, transition, transition_all
@@ -12,7 +12,7 @@ from workflow.kernel.settings import DEFAULT_OVERLAP
 from workflow.kernel.states import DECIDED_STATES, ItemEvent, ItemState
 from workflow.kernel.task_names import TaskName
 from workflow.kernel.values import same_value
-from workflow.models import Assessment, Decision, Item
+from workflow.models import Assessment, Campaign, Decision, Item
 
 
 def last_decision(session: Session, item_id: int) -> Decision | None:
@@ -90,7 +90,7 @@ def _evaluate(
             return  # a repeated task, or a change that was already evaluated
         moves.append(ItemEvent.REOPEN)
     spec, schema_overlap = spec_for(session, item, [p.value for p in proposals])
-    quota = schema_overlap or default_overlap
+    quota = item.quota or schema_overlap or default_overlap
     if len(proposals) < quota:
         if moves:
             outcomes.moves.append((item, tuple(moves)))
@@ -114,12 +114,25 @@ def _evaluate(
         # would cost a second delivery, lock and commit for every agreed item.
         outcomes.promotions.append((item, decision))
         moves += [ItemEvent.AGREE, ItemEvent.PROMOTE]
+    elif decision.outcome == "disputed" and _tops_up(session, item):
+        seats.add_seat(session, item)
+        moves.append(ItemEvent.TOP_UP)
     elif decision.outcome == "disputed":
         moves.append(ItemEvent.DISAGREE)
         outcomes.routes.append({"item_id": item.id})
     else:
         moves.append(ItemEvent.INSUFFICIENT)
     outcomes.moves.append((item, tuple(moves)))
+
+
+def _tops_up(session: Session, item: Item) -> bool:
+    """Whether the item's disagreement draws one more annotator: adaptive overlap, below its
+    campaign's maximum."""
+    if item.campaign_id is None or item.quota is None:
+        return False
+    campaign = session.get(Campaign, item.campaign_id)
+    assert campaign is not None
+    return campaign.adaptive and item.quota < (campaign.max_overlap or item.quota)
 
 
 def _confirms(item: Item, previous: Decision | None, record: dict) -> bool:

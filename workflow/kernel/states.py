@@ -26,6 +26,7 @@ class ItemEvent(StrEnum):
     AGREE = "agree"
     DISAGREE = "disagree"
     INSUFFICIENT = "insufficient"
+    TOP_UP = "top_up"  # adaptive overlap: they disagree, so one more annotator is drawn
     ROUTE = "route"
     RESOLVE = "resolve"
     PROMOTE = "promote"
@@ -41,6 +42,7 @@ TRANSITIONS: dict[tuple[ItemState, ItemEvent], ItemState] = {
     (S.EVALUATING, E.DISAGREE): S.DISPUTED,
     # Too few usable proposals after all (one was withdrawn): back to collecting.
     (S.EVALUATING, E.INSUFFICIENT): S.COLLECTING,
+    (S.EVALUATING, E.TOP_UP): S.COLLECTING,
     (S.AGREED, E.PROMOTE): S.PROMOTED,
     (S.DISPUTED, E.ROUTE): S.IN_REVIEW,
     (S.IN_REVIEW, E.RESOLVE): S.RESOLVED,

@@ -5,6 +5,7 @@ from workflow.models.audit import AuditEntry
 from workflow.models.identity import ApiToken, Membership, User, WebSession
 from workflow.models.items import Decision, Item
 from workflow.models.outbox import OutboxMessage
+from workflow.models.queue import Seat, Skip
 from workflow.models.review import (
     CommitteeMember,
     Notification,
@@ -33,6 +34,8 @@ __all__ = [
     "ReconcileRun",
     "ReviewAssignment",
     "Role",
+    "Seat",
+    "Skip",
     "Span",
     "Trace",
     "User",

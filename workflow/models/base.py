@@ -39,11 +39,16 @@ def time_column(*, nullable: bool = False, index: bool = False, now: bool = Fals
     )
 
 
+def partial_index(name: str, *columns: str, where: str, unique: bool = False) -> Index:
+    """An index over the rows matching `where`, on PostgreSQL and SQLite alike."""
+    return Index(
+        name, *columns, unique=unique, sqlite_where=text(where), postgresql_where=text(where)
+    )
+
+
 def partial_unique(name: str, *columns: str, where: str) -> Index:
     """A unique index over the rows matching `where`, on PostgreSQL and SQLite alike."""
-    return Index(
-        name, *columns, unique=True, sqlite_where=text(where), postgresql_where=text(where)
-    )
+    return partial_index(name, *columns, where=where, unique=True)
 
 
 @cache

@@ -7,7 +7,16 @@ from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from workflow.kernel.states import ItemState
-from workflow.models.base import empty_list, json_column, partial_unique, time_column, utcnow
+from workflow.models.base import (
+    empty_list,
+    json_column,
+    partial_index,
+    partial_unique,
+    time_column,
+    utcnow,
+)
+
+_CLAIMABLE = "campaign_id IS NOT NULL AND filled < quota AND state IN ('collecting', 'reopened')"
 
 
 class Item(SQLModel, table=True):
@@ -32,6 +41,9 @@ class Item(SQLModel, table=True):
         Index("ix_items_state_id", "state", "id"),
         Index("ix_items_name_id", "name", "id"),
         Index("ix_items_trace", "trace_id"),
+        # The claim queue: a campaign's items that still have an open seat, most filled first
+        # (or last, scanned backwards); full and decided items leave the index.
+        partial_index("ix_items_claimable", "campaign_id", "filled", "id", where=_CLAIMABLE),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -46,6 +58,10 @@ class Item(SQLModel, table=True):
     version: int = 0
     # Which committee round the item is in; votes and assignments belong to one round.
     review_round: int = 0
+    # A campaign item's quota (its number of seats) and how many of them are taken; None and
+    # 0 outside campaigns, where the label schema or the settings give the quota.
+    quota: int | None = None
+    filled: int = 0
     escalated_at: datetime | None = Field(default=None, sa_column=time_column(nullable=True))
     state_changed_at: datetime = Field(default_factory=utcnow, sa_column=time_column(now=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=time_column(now=True))

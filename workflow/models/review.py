@@ -85,3 +85,4 @@ class ReconcileRun(SQLModel, table=True):
     republished: int = 0
     redriven: int = 0
     dead_lettered: int = 0
+    leases_expired: int = 0

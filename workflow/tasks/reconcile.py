@@ -1,11 +1,12 @@
-"""The reconciler: re-publish unfinished work, dead-letter poison, re-drive idle items."""
+"""The reconciler: re-publish unfinished work, dead-letter poison, re-drive idle items, give
+back the seats of lapsed claims."""
 
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
 from sqlmodel import Session, col, select, update
 
-from workflow import outbox
+from workflow import outbox, queue
 from workflow.kernel.states import RESUMED_BY, ItemState
 from workflow.models import Item, OutboxMessage, ReconcileRun
 from workflow.models.base import utcnow
@@ -19,6 +20,7 @@ class ReconcileReport:
     republished: int
     redriven: int
     dead_lettered: int
+    leases_expired: int = 0
 
     def to_dict(self) -> dict[str, int]:
         """JSON-safe form."""
@@ -63,7 +65,10 @@ def reconcile(
     # Disputes in review with nobody on their round, whose committee has members by now.
     staffed = unstaffed.staff_waiting(session, limit=batch)
     report = ReconcileReport(
-        republished=republished, redriven=len(idle) + staffed, dead_lettered=dead
+        republished=republished,
+        redriven=len(idle) + staffed,
+        dead_lettered=dead,
+        leases_expired=queue.expire_leases(session, limit=batch),
     )
     session.add(ReconcileRun(started_at=started, finished_at=utcnow(), **report.to_dict()))
     return report

@@ -1,0 +1,129 @@
+"""Seats: a campaign item's quota as rows, one annotator each. Every function here expects the
+item locked by the caller (items before seats, always), so claims never wait on each other."""
+
+from datetime import datetime
+
+from sqlalchemy import and_, insert, or_, select, update
+from sqlmodel import Session
+
+from workflow.kernel.errors import Conflict
+from workflow.models import Item, Seat
+from workflow.models.base import utcnow
+
+_SEATS = Seat.__table__
+_ITEMS = Item.__table__
+
+OPEN, CLAIMED, SUBMITTED = "open", "claimed", "submitted"
+
+
+def open_seats(session: Session, rows: list[tuple[int, int, int]]) -> None:
+    """Give each (item id, campaign id, quota) its seats, numbered from 1."""
+    values = [
+        {"item_id": item_id, "seat": seat, "campaign_id": campaign_id, "status": OPEN}
+        for item_id, campaign_id, quota in rows
+        for seat in range(1, quota + 1)
+    ]
+    if values:
+        session.execute(insert(_SEATS), values)
+
+
+def add_seat(session: Session, item: Item) -> None:
+    """One more seat on the item (adaptive overlap draws another annotator)."""
+    assert item.id is not None and item.campaign_id is not None and item.quota is not None
+    item.quota += 1
+    session.add(item)
+    session.execute(
+        insert(_SEATS),
+        {"item_id": item.id, "seat": item.quota, "campaign_id": item.campaign_id, "status": OPEN},
+    )
+
+
+def _free(now: datetime):
+    """A seat nobody holds, or one whose lease ran out before the claimant came back."""
+    columns = _SEATS.c
+    return or_(
+        columns.status == OPEN,
+        and_(columns.status == CLAIMED, columns.lease_expires_at < now),
+    )
+
+
+def _count(session: Session, item_id: int, delta: int) -> None:
+    if delta:
+        session.execute(
+            update(_ITEMS).where(_ITEMS.c.id == item_id).values(filled=_ITEMS.c.filled + delta)
+        )
+
+
+def take(session: Session, item_id: int, holder: str, *, until: datetime | None) -> bool:
+    """Seat `holder` on the item: claimed with a lease `until`, or submitted when `until` is
+    None. Their own seat is kept if they have one; else the lowest free seat is taken (a lapsed
+    lease is taken over). False when no seat is free."""
+    now = utcnow()
+    columns = _SEATS.c
+    status, expires = (SUBMITTED, None) if until is None else (CLAIMED, until)
+    own = session.execute(
+        update(_SEATS)
+        .where(columns.item_id == item_id, columns.holder == holder)
+        .values(status=status, lease_expires_at=expires)
+    ).rowcount
+    if own:
+        return True
+    seat = session.execute(
+        select(columns.seat, columns.status)
+        .where(columns.item_id == item_id, _free(now))
+        .order_by(columns.seat)
+        .limit(1)
+    ).first()
+    if seat is None:
+        return False
+    session.execute(
+        update(_SEATS)
+        .where(columns.item_id == item_id, columns.seat == seat.seat)
+        .values(holder=holder, status=status, lease_expires_at=expires, claimed_at=now)
+    )
+    _count(session, item_id, 1 if seat.status == OPEN else 0)
+    return True
+
+
+def occupy(session: Session, item_id: int, holder: str) -> None:
+    """Seat a submitted proposal's author, or refuse (409) when the item has no room left."""
+    if not take(session, item_id, holder, until=None):
+        raise Conflict(
+            "this item has all the annotators it needs: your claim on it ended (its lease ran"
+            " out) and its place went to someone else; nothing was stored"
+        )
+
+
+def vacate(session: Session, item_id: int, holder: str, *, only_claimed: bool = False) -> bool:
+    """Free the holder's seat on the item; whether they had one (a claim, if `only_claimed`)."""
+    columns = _SEATS.c
+    condition = [columns.item_id == item_id, columns.holder == holder]
+    if only_claimed:
+        condition.append(columns.status == CLAIMED)
+    freed = session.execute(
+        update(_SEATS)
+        .where(*condition)
+        .values(holder=None, status=OPEN, lease_expires_at=None, claimed_at=None)
+    ).rowcount
+    _count(session, item_id, -freed)
+    return bool(freed)
+
+
+def lapse(session: Session, item_ids: list[int], now: datetime) -> int:
+    """Open every claimed seat of these (locked) items whose lease ran out; how many."""
+    if not item_ids:
+        return 0
+    columns = _SEATS.c
+    lapsed = session.execute(
+        update(_SEATS)
+        .where(
+            columns.item_id.in_(item_ids),
+            columns.status == CLAIMED,
+            columns.lease_expires_at < now,
+        )
+        .values(holder=None, status=OPEN, lease_expires_at=None, claimed_at=None)
+        .returning(columns.item_id)
+    ).all()
+    for item_id in {row.item_id for row in lapsed}:
+        _count(session, item_id, -sum(1 for row in lapsed if row.item_id == item_id))
+    return len(lapsed)

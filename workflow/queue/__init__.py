@@ -1,0 +1,23 @@
+"""The annotator queue: claim the next item under a lease, renew it, skip or release it."""
+
+from workflow.queue.claims import (
+    ClaimView,
+    claim_next,
+    claims_of,
+    expire_leases,
+    heartbeat,
+    release,
+    skip,
+)
+from workflow.queue.submit import submit_claim
+
+__all__ = [
+    "ClaimView",
+    "claim_next",
+    "claims_of",
+    "expire_leases",
+    "heartbeat",
+    "release",
+    "skip",
+    "submit_claim",
+]
