@@ -105,7 +105,7 @@ def home(request: Request, session: SessionDep, page: Page) -> Any:
     waiting = None
     if page.actor.may(Permission.MANAGE):
         waiting = (unstaffed.count(session), unstaffed.waiting(session, limit=20))
-    summary = overview.summary(session)
+    summary = overview.summary(session, by=page.actor)
     return render(request, "index.html", page, summary=summary, unstaffed=waiting)
 
 

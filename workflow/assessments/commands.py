@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 
 from workflow import audit
 from workflow.assessments import proposals
+from workflow.campaigns.blind import blind_keys
 from workflow.identity.access import Actor, Permission
 from workflow.items.canonical import valid_canonical
 from workflow.kernel.entities import (
@@ -85,9 +86,15 @@ def to_view(row: Assessment, canonical_keys: set[tuple[str, str]]) -> Assessment
     )
 
 
-def visible(by: Actor, row: Assessment) -> bool:
-    """Annotators are blind: another annotator's proposal is hidden from them."""
-    return row.role != Role.PROPOSAL or row.source_id == by.name or by.sees_all_proposals
+def visible(by: Actor, row: Assessment, blind: dict[tuple[str, str], bool]) -> bool:
+    """Annotators are blind: another annotator's proposal is hidden from them; and on a
+    campaign item they have not answered yet (`blind`, from `campaigns.blind_keys`), so are
+    its canonical expectation and, unless the campaign shows them, its suggestions."""
+    own = row.source_id == by.name
+    key = (row.span_id, row.name)
+    if key in blind and not own:
+        return row.role == Role.FEEDBACK or (row.role == Role.SUGGESTION and blind[key])
+    return row.role != Role.PROPOSAL or own or by.sees_all_proposals
 
 
 def _authorize(by: Actor, source_type: str, source_id: str) -> None:
@@ -105,7 +112,9 @@ def _authorize(by: Actor, source_type: str, source_id: str) -> None:
 def _require(session: Session, trace_id: str, assessment_id: str, by: Actor) -> Assessment:
     row = session.get(Assessment, assessment_id) if ASSESSMENT_ID.match(assessment_id) else None
     gone = row is None or row.trace_id != trace_id or row.deleted_at is not None
-    if gone or not visible(by, row):
+    if gone or not (
+        row.source_id == by.name or visible(by, row, blind_keys(session, by, trace_id))
+    ):
         raise NotFound(f"Assessment with ID {assessment_id} not found in trace {trace_id}.")
     return row
 
@@ -210,7 +219,8 @@ def trace_assessments(session: Session, *, trace_id: str, by: Actor) -> tuple[As
         .order_by(col(Assessment.created_at), col(Assessment.assessment_id))
     ).all()
     keys = {(row.span_id, row.name) for row in rows if row.role == Role.CANONICAL and row.valid}
-    return tuple(to_view(row, keys) for row in rows if visible(by, row))
+    blind = blind_keys(session, by, trace_id)
+    return tuple(to_view(row, keys) for row in rows if visible(by, row, blind))
 
 
 def _refuse_kind_change(row: Assessment, changes: AssessmentChanges) -> None:

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, func, select
 from workflow.identity.access import Actor
 from workflow.items.live import live_where
 from workflow.items.pipeline import last_decisions
+from workflow.items.seats import seen_by
 from workflow.kernel.entities import Page
 from workflow.kernel.errors import InvalidInput
 from workflow.kernel.states import ItemState
@@ -105,7 +106,7 @@ def list_items(
     """Items newest first, a page at a time. Keyset on the id, not on state_changed_at: an
     id never changes, so an item moving on while a reader pages can be neither met twice nor
     skipped."""
-    statement = select(Item).order_by(col(Item.id).desc()).limit(limit + 1)
+    statement = _visible(select(Item).order_by(col(Item.id).desc()).limit(limit + 1), by)
     wanted = _state(state)
     if wanted is not None:
         statement = statement.where(Item.state == wanted.value)
@@ -129,7 +130,7 @@ def item_details(session: Session, *, trace_id: str, by: Actor) -> tuple[ItemDet
     """Each item of a trace with its latest decision and its current round's votes, in a
     fixed number of statements however many items the trace has."""
     items = session.exec(
-        select(Item)
+        _visible(select(Item), by)
         .where(Item.trace_id == trace_id)
         .order_by(col(Item.name), col(Item.span_id), col(Item.id))
     ).all()
@@ -144,6 +145,11 @@ def item_details(session: Session, *, trace_id: str, by: Actor) -> tuple[ItemDet
         )
         for summary, decision in summaries
     )
+
+
+def _visible(statement, by: Actor):
+    """The statement narrowed to the items `by` may list."""
+    return statement if by.sees_work else statement.where(seen_by(by.name))
 
 
 def _summaries(

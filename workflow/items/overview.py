@@ -5,6 +5,8 @@ from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
+from workflow.identity.access import Actor
+from workflow.items.seats import seen_by
 from workflow.models import Assessment, Item, OutboxMessage, ReconcileRun, Role, Trace
 from workflow.models.base import as_utc, utcnow
 
@@ -15,16 +17,24 @@ class Summary:
 
     traces: int
     items_by_state: dict[str, int]
-    canonical: int
+    canonical: int | None  # None for an annotator: how far others got is not theirs to see
     recent_traces: tuple[str, ...]
 
 
-def summary(session: Session, *, recent: int = 20) -> Summary:
-    """Counts in three small aggregate queries plus the latest trace ids."""
-    by_state = dict(session.exec(select(Item.state, func.count()).group_by(Item.state)).all())
-    canonical = session.exec(
-        select(func.count()).where(Assessment.role == Role.CANONICAL, col(Assessment.valid))
-    ).one()
+def summary(session: Session, *, by: Actor, recent: int = 20) -> Summary:
+    """Counts in three small aggregate queries plus the latest trace ids; an annotator counts
+    only the items they may list."""
+    by_state_query = select(Item.state, func.count()).group_by(Item.state)
+    if not by.sees_work:
+        by_state_query = by_state_query.where(seen_by(by.name))
+    by_state = dict(session.exec(by_state_query).all())
+    canonical = (
+        session.exec(
+            select(func.count()).where(Assessment.role == Role.CANONICAL, col(Assessment.valid))
+        ).one()
+        if by.sees_work
+        else None
+    )
     recent_ids = session.exec(
         select(Trace.trace_id).order_by(col(Trace.created_at).desc()).limit(recent)
     ).all()

@@ -3,7 +3,7 @@ item locked by the caller (items before seats, always), so claims never wait on 
 
 from datetime import datetime
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, exists, insert, or_, select, update
 from sqlmodel import Session
 
 from workflow.kernel.errors import Conflict
@@ -38,6 +38,15 @@ def add_seat(session: Session, item: Item) -> None:
     )
 
 
+def seen_by(holder: str):
+    """The items an annotator may list: campaign-free ones, and campaign items they hold a seat
+    on (others of their campaigns would show how far others got)."""
+    return or_(
+        _ITEMS.c.campaign_id.is_(None),
+        exists().where(_SEATS.c.item_id == _ITEMS.c.id, _SEATS.c.holder == holder),
+    )
+
+
 def _free(now: datetime):
     """A seat nobody holds, or one whose lease ran out before the claimant came back."""
     columns = _SEATS.c
@@ -68,21 +77,26 @@ def take(session: Session, item_id: int, holder: str, *, until: datetime | None)
     ).rowcount
     if own:
         return True
-    seat = session.execute(
-        select(columns.seat, columns.status)
-        .where(columns.item_id == item_id, _free(now))
-        .order_by(columns.seat)
-        .limit(1)
-    ).first()
-    if seat is None:
-        return False
-    session.execute(
-        update(_SEATS)
-        .where(columns.item_id == item_id, columns.seat == seat.seat)
-        .values(holder=holder, status=status, lease_expires_at=expires, claimed_at=now)
-    )
-    _count(session, item_id, 1 if seat.status == OPEN else 0)
-    return True
+    while True:
+        seat = session.execute(
+            select(columns.seat, columns.status)
+            .where(columns.item_id == item_id, _free(now))
+            .order_by(columns.seat)
+            .limit(1)
+        ).first()
+        if seat is None:
+            return False
+        # Compare-and-set: a heartbeat renews a lease without the item lock, so a seat read as
+        # lapsed may have been renewed since (its holder told their claim holds); taken only
+        # if still free, else the next free seat is tried.
+        taken = session.execute(
+            update(_SEATS)
+            .where(columns.item_id == item_id, columns.seat == seat.seat, _free(now))
+            .values(holder=holder, status=status, lease_expires_at=expires, claimed_at=now)
+        ).rowcount
+        if taken:
+            _count(session, item_id, 1 if seat.status == OPEN else 0)
+            return True
 
 
 def occupy(session: Session, item_id: int, holder: str) -> None:
