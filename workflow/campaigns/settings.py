@@ -17,8 +17,10 @@ MAX_INSTRUCTIONS = 20_000
 class Ordering(StrEnum):
     """Which of a campaign's items a claim takes first."""
 
-    FINISH_FIRST = "finish_first"  # items closest to their quota: finish before starting new
-    BREADTH_FIRST = "breadth_first"  # items with the fewest annotators: everything gets one
+    # Items closest to their quota: finish before starting new ones (the newest among equals).
+    FINISH_FIRST = "finish_first"
+    # Items with the fewest annotators, so that everything gets one (the oldest among equals).
+    BREADTH_FIRST = "breadth_first"
     IN_ORDER = "in_order"  # items in the order they were added
 
 

@@ -3,7 +3,7 @@ item locked by the caller (items before seats, always), so claims never wait on 
 
 from datetime import datetime
 
-from sqlalchemy import and_, exists, insert, or_, select, update
+from sqlalchemy import and_, exists, func, insert, or_, select, update
 from sqlmodel import Session
 
 from workflow.kernel.errors import Conflict
@@ -97,6 +97,24 @@ def take(session: Session, item_id: int, holder: str, *, until: datetime | None)
         if taken:
             _count(session, item_id, 1 if seat.status == OPEN else 0)
             return True
+
+
+def take_open(session: Session, item_id: int, holder: str, *, until: datetime) -> None:
+    """Claim the lowest open seat of a claimable item for someone with no seat on it (a claim
+    found it so): two statements, where `take` would spend four."""
+    columns = _SEATS.c
+    lowest = (
+        select(func.min(columns.seat))
+        .where(columns.item_id == item_id, columns.status == OPEN)
+        .scalar_subquery()
+    )
+    claimed = session.execute(
+        update(_SEATS)
+        .where(columns.item_id == item_id, columns.seat == lowest)
+        .values(holder=holder, status=CLAIMED, lease_expires_at=until, claimed_at=utcnow())
+    ).rowcount
+    assert claimed == 1, "a claimable item has an open seat"
+    _count(session, item_id, 1)
 
 
 def occupy(session: Session, item_id: int, holder: str) -> None:

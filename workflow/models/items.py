@@ -16,7 +16,10 @@ from workflow.models.base import (
     utcnow,
 )
 
-_CLAIMABLE = "campaign_id IS NOT NULL AND filled < quota AND state IN ('collecting', 'reopened')"
+# The items a claim can take. Spelled as literals, here and in the claim's query: PostgreSQL
+# matches a partial index to a query only when it can prove the predicate from the query's own
+# text, which a bound parameter (in a generic plan) does not allow.
+CLAIMABLE = "campaign_id IS NOT NULL AND filled < quota AND state IN ('collecting', 'reopened')"
 
 
 class Item(SQLModel, table=True):
@@ -41,9 +44,10 @@ class Item(SQLModel, table=True):
         Index("ix_items_state_id", "state", "id"),
         Index("ix_items_name_id", "name", "id"),
         Index("ix_items_trace", "trace_id"),
-        # The claim queue: a campaign's items that still have an open seat, most filled first
-        # (or last, scanned backwards); full and decided items leave the index.
-        partial_index("ix_items_claimable", "campaign_id", "filled", "id", where=_CLAIMABLE),
+        # The claim queue: a campaign's items that still have an open seat, least filled
+        # first, or scanned backwards for the most filled; full and decided items leave the
+        # index, so a claim reads its head.
+        partial_index("ix_items_claimable", "campaign_id", "filled", "id", where=CLAIMABLE),
     )
 
     id: int | None = Field(default=None, primary_key=True)

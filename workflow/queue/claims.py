@@ -10,7 +10,7 @@ IMMEDIATE) serializes them instead. Either way the seats are the arbiter: k rows
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, exists, nulls_last, select, update
+from sqlalchemy import bindparam, exists, nulls_last, select, text, update
 from sqlmodel import Session, col
 
 from workflow import audit
@@ -20,9 +20,9 @@ from workflow.identity.access import Actor, Permission, UserRole
 from workflow.items import seats
 from workflow.items.store import lock_item
 from workflow.kernel.errors import Conflict, InvalidInput, NotFound
-from workflow.kernel.states import COLLECTING_STATES
 from workflow.models import Campaign, Item, Membership, Seat, Skip, User
 from workflow.models.base import as_utc, utcnow
+from workflow.models.items import CLAIMABLE
 
 _ITEMS, _SEATS, _SKIPS = Item.__table__, Seat.__table__, Skip.__table__
 MAX_REASON = 1000
@@ -43,25 +43,21 @@ class ClaimView:
 
 
 def _claimable(ordering: Ordering):
-    """The campaign's next item for an annotator: claimable, not theirs, not skipped by them."""
+    """The campaign's next item for an annotator, locked: claimable, not theirs, not skipped
+    by them; with what a claim shows of it."""
     items = _ITEMS.c
     mine = exists().where(_SEATS.c.item_id == items.id, _SEATS.c.holder == bindparam("me"))
     skipped = exists().where(_SKIPS.c.item_id == items.id, _SKIPS.c.annotator == bindparam("me"))
+    # Each order is one ix_items_claimable reads as it is (backwards, or forwards), so the scan
+    # stops at the first item nobody has locked; in_order sorts.
     order = {
-        Ordering.FINISH_FIRST: (items.filled.desc(), items.id),
+        Ordering.FINISH_FIRST: (items.filled.desc(), items.id.desc()),
         Ordering.BREADTH_FIRST: (items.filled, items.id),
         Ordering.IN_ORDER: (items.id,),
     }[ordering]
-    # The same predicate as ix_items_claimable, so the planner reads that index's head.
     return (
-        select(items.id)
-        .where(
-            items.campaign_id == bindparam("campaign_id"),
-            items.filled < items.quota,
-            items.state.in_([state.value for state in COLLECTING_STATES]),
-            ~mine,
-            ~skipped,
-        )
+        select(items.id, items.campaign_id, items.trace_id, items.span_id, items.name)
+        .where(items.campaign_id == bindparam("campaign_id"), text(CLAIMABLE), ~mine, ~skipped)
         .order_by(*order)
         .limit(1)
         .with_for_update(skip_locked=True)
@@ -70,10 +66,12 @@ def _claimable(ordering: Ordering):
 
 _CLAIMABLE = {ordering: _claimable(ordering) for ordering in Ordering}
 
+# In the words of ix_seats_lease's predicate, for the planner to match it (see CLAIMABLE).
+_CLAIMED = text("seats.status = 'claimed'")
 _LAPSED = (
     select(_SEATS.c.item_id)
     .where(
-        _SEATS.c.status == seats.CLAIMED,
+        _CLAIMED,
         _SEATS.c.lease_expires_at < bindparam("now"),
         _SEATS.c.campaign_id == bindparam("campaign_id"),
     )
@@ -88,9 +86,7 @@ def expire_leases(session: Session, *, campaign_id: int | None = None, limit: in
     statement = (
         _LAPSED
         if campaign_id is not None
-        else select(_SEATS.c.item_id)
-        .where(_SEATS.c.status == seats.CLAIMED, _SEATS.c.lease_expires_at < now)
-        .limit(limit)
+        else select(_SEATS.c.item_id).where(_CLAIMED, _SEATS.c.lease_expires_at < now).limit(limit)
     )
     stale = sorted(
         set(session.execute(statement, {"now": now, "campaign_id": campaign_id}).scalars())
@@ -138,8 +134,10 @@ def _held(session: Session, me: str, campaign_id: int) -> ClaimView | None:
 
 def _annotating_in(session: Session, me: str) -> list[int]:
     """The open campaigns the annotator works in: highest priority, then soonest due, first."""
+    # `execute(...).scalars()`: this is SQLAlchemy's select, whose rows `session.exec` would
+    # hand back as one-element Rows, not ids (a claim across campaigns then failed to bind).
     return list(
-        session.exec(
+        session.execute(
             select(Campaign.id)
             .join(Membership, col(Membership.campaign_id) == Campaign.id)
             .join(User, col(User.id) == Membership.user_id)
@@ -151,7 +149,7 @@ def _annotating_in(session: Session, me: str) -> list[int]:
             .order_by(
                 col(Campaign.priority).desc(), nulls_last(col(Campaign.deadline)), col(Campaign.id)
             )
-        ).all()
+        ).scalars()
     )
 
 
@@ -181,14 +179,14 @@ def _claim_in(session: Session, me: str, campaign: Campaign) -> ClaimView | None
     assert campaign.id is not None
     expire_leases(session, campaign_id=campaign.id)
     statement = _CLAIMABLE[Ordering(campaign.ordering)]
-    item_id = session.execute(statement, {"campaign_id": campaign.id, "me": me}).scalar()
-    if item_id is None:
+    found = session.execute(statement, {"campaign_id": campaign.id, "me": me}).first()
+    if found is None:
         return None
-    item = lock_item(session, item_id)  # already ours: this only loads the row
     expires = utcnow() + _lease(campaign)
-    taken = seats.take(session, item_id, me, until=expires)
-    assert taken, "a claimable item has a free seat"
-    return _view(item, expires)
+    seats.take_open(session, found.id, me, until=expires)
+    return ClaimView(
+        found.id, found.campaign_id, found.trace_id, found.span_id or None, found.name, expires
+    )
 
 
 def heartbeat(session: Session, *, by: Actor, item_id: int) -> datetime:
