@@ -1,4 +1,4 @@
-"""`quorum demo`: the sample traces, people, label schemas, a committee and a campaign, with
+"""`quorum demo`: the sample traces, people, label schemas, a committee and two campaigns, with
 some work done, then the server, so the whole loop shows in a browser within a minute."""
 
 from typing import Annotated
@@ -30,7 +30,8 @@ def demo(
         url = f"http://{settings.host}:{settings.port}"
         typer.echo(
             f"Loaded the demo: {loaded.traces} sample traces, {loaded.proposals} proposals by"
-            f" three annotators, a committee of three and the campaign {seed.CAMPAIGN!r}."
+            f" three annotators, a committee of three and the campaigns {seed.CAMPAIGN!r} and"
+            f" {seed.TRIAGE!r}, the rest of their items in the annotators' queues."
         )
         typer.echo(f"Sign in at {url}/login as any of these (shown once, not again):")
         for name, password in loaded.passwords.items():

@@ -17,6 +17,15 @@ from workflow.traces.samples import sample_traces
 
 ACTOR = "quorum:demo"
 CAMPAIGN = "Northwind support assistant, November"
+TRIAGE = "Northwind ticket triage, November"
+INSTRUCTIONS = {
+    CAMPAIGN: (
+        "Read the customer's question and the assistant's **final answer**.\n\n"
+        "- *Pass* when the answer is correct and follows policy.\n"
+        "- *Fail* when anything in it is wrong, invented, or against policy."
+    ),
+    TRIAGE: "Pick the **intent** the ticket is really about, not the first one it mentions.",
+}
 # name -> role; every password is new and shown once.
 PEOPLE = {
     "lead": "lead",
@@ -42,6 +51,7 @@ SCHEMAS = [
     {"name": "answer_correct", "value_type": "pass_fail"},
     {"name": "ticket_intent", "value_type": "categorical", "options": INTENTS},
 ]
+_TRIAGE_KIND = "extract_ticket_fields"
 # How many traces of each kind get all three annotators' work up front: some agree, some not.
 WORKED = 6
 
@@ -63,7 +73,7 @@ def _proposals(trace: dict, index: int) -> list[tuple[str, str, object]]:
     """(annotator, schema name, value) for the `index`th worked trace of its kind: of the
     ticket intents, every third is a three-way split (a dispute for the committee)."""
     annotators = [name for name, role in PEOPLE.items() if role == "annotator"]
-    if _root_name(trace) == "extract_ticket_fields":
+    if _root_name(trace) == _TRIAGE_KIND:
         intent = json.loads(trace["info"]["response_preview"]).get("intent", INTENTS[0])
         at = INTENTS.index(intent) if intent in INTENTS else 0
         other, third = (INTENTS[(at + step) % len(INTENTS)] for step in (1, 2))
@@ -75,12 +85,13 @@ def _proposals(trace: dict, index: int) -> list[tuple[str, str, object]]:
 
 def loaded(session: Session) -> bool:
     """Whether this database holds the demo already."""
-    return any(c.name == CAMPAIGN for c in campaigns.list_campaigns(session))
+    return any(c.name == CAMPAIGN for c in campaigns.list_campaigns(session, by=trusted(ACTOR)))
 
 
 def load(session: Session, *, limits: ValueLimits) -> Demo:
-    """Register the sample traces, the people, two label schemas, the default committee and a
-    campaign, and log three annotators' work on a few traces of each kind."""
+    """Register the sample traces, the people, two label schemas, the default committee and two
+    campaigns (answers, ticket intents), and log three annotators' work on a few traces of each
+    kind; the rest waits in the annotators' queues."""
     samples = sample_traces()
     traces.register_traces(session, payloads=samples, actor=ACTOR)
     passwords = {name: secrets.token_urlsafe(12) for name in PEOPLE}
@@ -90,8 +101,20 @@ def load(session: Session, *, limits: ValueLimits) -> Demo:
         label_schemas.create_schema(session, spec=spec, overlap=3, actor=ACTOR)
     reviewers = [name for name, role in PEOPLE.items() if role == "reviewer"]
     review.set_committee(session, scope="default", members=reviewers, actor=ACTOR)
-    campaign = campaigns.create_campaign(session, name=CAMPAIGN, overlap=3, actor=ACTOR)
-    campaigns.set_members(session, campaign_id=campaign.id, roles=PEOPLE, actor=ACTOR)
+    triage = tuple(t["info"]["trace_id"] for t in samples if _root_name(t) == _TRIAGE_KIND)
+    answers = tuple(t["info"]["trace_id"] for t in samples if _root_name(t) != _TRIAGE_KIND)
+    for name, schema, trace_ids in [
+        (CAMPAIGN, "answer_correct", answers),
+        (TRIAGE, "ticket_intent", triage),
+    ]:
+        campaign = campaigns.create_campaign(
+            session,
+            settings=campaigns.CampaignSettings(name, 3, instructions=INSTRUCTIONS[name]),
+            by=trusted(ACTOR),
+            schemas=(campaigns.SchemaTarget(schema),),
+            traces=campaigns.TraceSelection(trace_ids=trace_ids),
+        )
+        campaigns.set_members(session, campaign_id=campaign.id, roles=PEOPLE, actor=ACTOR)
     logged = 0
     worked: dict[str, int] = {}
     for trace in samples:
