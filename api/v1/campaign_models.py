@@ -60,7 +60,8 @@ class CampaignCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Name
-    overlap: Annotated[int, Field(ge=1, le=100)] = 3
+    # Omitted: 3, or 2 to start adaptive overlap with.
+    overlap: Annotated[int | None, Field(ge=1, le=100)] = None
     adaptive: bool = False
     max_overlap: Annotated[int | None, Field(ge=1, le=100)] = None
     priority: Annotated[int, Field(ge=-1000, le=1000)] = 0
@@ -102,6 +103,8 @@ class CampaignPublic(Public):
     created_at: Moment
     closed_at: Moment | None
     schemas: list[SchemaTargetPublic]
+    traces: int
+    items: int
 
 
 class CampaignList(Public):

@@ -111,8 +111,7 @@ def get_progress(campaign_id: RowId, session: SessionDep, by: Manager) -> Campai
 @router.get("/{campaign_id}/members")
 def get_members(campaign_id: RowId, session: SessionDep, by: Reader) -> CampaignMembers:
     """Who takes part in a campaign, and as what (for its members)."""
-    campaigns.require_member(session, by, campaign_id)
-    return CampaignMembers(members=campaigns.members(session, campaign_id))
+    return CampaignMembers(members=campaigns.members(session, campaign_id, by=by))
 
 
 @router.put("/{campaign_id}/members")
@@ -120,7 +119,7 @@ def put_members(
     campaign_id: RowId, body: MembersUpdate, session: SessionDep, by: Manager
 ) -> CampaignMembers:
     """Replace a campaign's members (lead, reviewer or annotator each)."""
-    campaigns.require_lead(session, by, campaign_id)
+    campaigns.ensure_lead(session, by, campaign_id)
     roles = campaigns.set_members(
         session, campaign_id=campaign_id, roles=body.members, actor=by.name
     )

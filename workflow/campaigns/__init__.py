@@ -3,9 +3,9 @@
 from workflow.campaigns.membership import (
     CAMPAIGN_ROLES,
     campaign_ids_of,
+    ensure_lead,
+    may_manage,
     members,
-    require_lead,
-    require_member,
     set_members,
 )
 from workflow.campaigns.progress import (
@@ -24,10 +24,23 @@ from workflow.campaigns.service import (
     list_campaigns,
     update_campaign,
 )
-from workflow.campaigns.settings import CampaignSettings, Ordering, SchemaTarget, TraceSelection
+from workflow.campaigns.settings import (
+    ADAPTIVE_MAX,
+    ADAPTIVE_START,
+    DEFAULT_OVERLAP,
+    MAX_INSTRUCTIONS,
+    CampaignSettings,
+    Ordering,
+    SchemaTarget,
+    TraceSelection,
+)
 
 __all__ = [
+    "ADAPTIVE_MAX",
+    "ADAPTIVE_START",
     "CAMPAIGN_ROLES",
+    "DEFAULT_OVERLAP",
+    "MAX_INSTRUCTIONS",
     "AnnotatorCount",
     "CampaignProgress",
     "CampaignSettings",
@@ -40,13 +53,13 @@ __all__ = [
     "campaign_ids_of",
     "close_campaign",
     "create_campaign",
+    "ensure_lead",
     "get_campaign",
     "list_campaigns",
+    "may_manage",
     "members",
     "my_work",
     "progress",
-    "require_lead",
-    "require_member",
     "set_members",
     "update_campaign",
 ]

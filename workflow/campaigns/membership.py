@@ -60,9 +60,23 @@ def require_lead(session: Session, by: Actor, campaign_id: int) -> Campaign:
     return require_member(session, by, campaign_id, UserRole.LEAD)
 
 
-def members(session: Session, campaign_id: int) -> dict[str, str]:
-    """User name → campaign role, for one campaign."""
-    campaign_row(session, campaign_id)
+def ensure_lead(session: Session, by: Actor, campaign_id: int) -> None:
+    """Refuse (403, or 404 to a non-member) unless `by` may manage the campaign: for an edge to
+    check before it reads a form."""
+    require_lead(session, by, campaign_id)
+
+
+def may_manage(session: Session, by: Actor, campaign_id: int) -> bool:
+    """Whether `by` may manage the campaign (leads it, or is an admin)."""
+    if by.may(Permission.ADMIN):
+        return True
+    lead = by.may(Permission.MANAGE)
+    return lead and role_in(session, campaign_id, by.name) == UserRole.LEAD
+
+
+def members(session: Session, campaign_id: int, *, by: Actor) -> dict[str, str]:
+    """User name → campaign role, for one campaign, shown to its members and admins."""
+    require_member(session, by, campaign_id)
     rows = session.exec(
         select(User.username, Membership.role)
         .join(Membership, col(Membership.user_id) == User.id)

@@ -4,7 +4,7 @@ closed by their leads."""
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from workflow import audit
 from workflow.campaigns.contents import add_items, select_traces
@@ -13,7 +13,15 @@ from workflow.campaigns.settings import CampaignSettings, Ordering, SchemaTarget
 from workflow.identity.access import Actor, Permission, UserRole
 from workflow.kernel.db import add_unique
 from workflow.kernel.errors import Conflict, InvalidInput
-from workflow.models import Campaign, CampaignSchema, LabelSchema, Membership, User
+from workflow.models import (
+    Campaign,
+    CampaignSchema,
+    CampaignTrace,
+    Item,
+    LabelSchema,
+    Membership,
+    User,
+)
 from workflow.models.base import as_utc, utcnow
 
 OPEN_STATUS, CLOSED_STATUS = "open", "closed"
@@ -40,9 +48,34 @@ class CampaignView:
     created_at: datetime
     closed_at: datetime | None
     schemas: tuple[SchemaTarget, ...] = ()
+    traces: int = 0
+    items: int = 0
 
 
-def _view(session: Session, campaign: Campaign) -> CampaignView:
+def _sizes(session: Session, ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Each campaign's (traces, items), in two grouped counts."""
+    traces = dict(
+        session.exec(
+            select(CampaignTrace.campaign_id, func.count())
+            .where(col(CampaignTrace.campaign_id).in_(ids))
+            .group_by(col(CampaignTrace.campaign_id))
+        ).all()
+    )
+    items = dict(
+        session.exec(
+            select(Item.campaign_id, func.count())
+            .where(col(Item.campaign_id).in_(ids))
+            .group_by(col(Item.campaign_id))
+        ).all()
+    )
+    return {i: (traces.get(i, 0), items.get(i, 0)) for i in ids}
+
+
+def _view(
+    session: Session, campaign: Campaign, size: tuple[int, int] | None = None
+) -> CampaignView:
+    assert campaign.id is not None
+    traces, items = size if size is not None else _sizes(session, [campaign.id])[campaign.id]
     targets = session.exec(
         select(LabelSchema.name, CampaignSchema.span_name, CampaignSchema.span_type)
         .join(CampaignSchema, col(CampaignSchema.schema_id) == LabelSchema.id)
@@ -67,6 +100,8 @@ def _view(session: Session, campaign: Campaign) -> CampaignView:
         created_at=as_utc(campaign.created_at),
         closed_at=as_utc(campaign.closed_at) if campaign.closed_at else None,
         schemas=tuple(SchemaTarget(*target) for target in targets),
+        traces=traces,
+        items=items,
     )
 
 
@@ -164,6 +199,8 @@ def update_campaign(
     if unknown:
         raise InvalidInput(f"unknown campaign settings: {', '.join(sorted(unknown))}")
     checked = replace(current, **changes).checked()
+    if checked == current.checked():
+        return _view(session, campaign)  # nothing changes: no audit entry either
     if checked.name != campaign.name:
         taken = session.exec(select(Campaign.id).where(Campaign.name == checked.name)).first()
         if taken is not None:
@@ -231,4 +268,6 @@ def list_campaigns(session: Session, *, by: Actor) -> list[CampaignView]:
     statement = select(Campaign).order_by(col(Campaign.id))
     if not by.may(Permission.ADMIN):
         statement = statement.where(col(Campaign.id).in_(campaign_ids_of(session, by.name)))
-    return [_view(session, campaign) for campaign in session.exec(statement).all()]
+    found = session.exec(statement).all()
+    sizes = _sizes(session, [campaign.id for campaign in found if campaign.id is not None])
+    return [_view(session, campaign, sizes[campaign.id or 0]) for campaign in found]

@@ -7,6 +7,8 @@ from typing import Any
 
 from workflow.kernel.errors import InvalidInput
 
+# Distinct annotators per item when a campaign does not say.
+DEFAULT_OVERLAP = 3
 # Adaptive overlap starts with two annotators and stops drawing more at this many, unless the
 # campaign says otherwise.
 ADAPTIVE_START = 2
@@ -29,7 +31,8 @@ class CampaignSettings:
     """A campaign's policy: overlap, order of work, leases, what annotators see."""
 
     name: str
-    overlap: int = 3
+    # None: DEFAULT_OVERLAP, or ADAPTIVE_START for adaptive overlap.
+    overlap: int | None = None
     adaptive: bool = False
     max_overlap: int | None = None
     priority: int = 0
@@ -45,12 +48,15 @@ class CampaignSettings:
         name = self.name.strip()
         if not 1 <= len(name) <= 256:
             raise InvalidInput("a campaign's name has 1 to 256 characters")
-        if not 1 <= self.overlap <= 100:
+        overlap = self.overlap
+        if overlap is None:
+            overlap = ADAPTIVE_START if self.adaptive else DEFAULT_OVERLAP
+        if not 1 <= overlap <= 100:
             raise InvalidInput("overlap is between 1 and 100 annotators")
         max_overlap = self.max_overlap
         if self.adaptive:
-            max_overlap = ADAPTIVE_MAX if max_overlap is None else max_overlap
-            if not self.overlap <= max_overlap <= 100:
+            max_overlap = max(ADAPTIVE_MAX, overlap) if max_overlap is None else max_overlap
+            if not overlap <= max_overlap <= 100:
                 raise InvalidInput("max_overlap is between overlap and 100")
         elif max_overlap is not None:
             raise InvalidInput("max_overlap applies to adaptive overlap only")
@@ -64,9 +70,8 @@ class CampaignSettings:
             ordering = Ordering(self.ordering)
         except ValueError:
             raise InvalidInput(f"ordering is one of {', '.join(Ordering)}") from None
-        return CampaignSettings(
-            **{**self.fields(), "name": name, "max_overlap": max_overlap, "ordering": ordering}
-        )
+        checked = {"name": name, "overlap": overlap, "max_overlap": max_overlap}
+        return CampaignSettings(**{**self.fields(), **checked, "ordering": ordering})
 
     def fields(self) -> dict[str, Any]:
         """The settings by name."""
