@@ -251,7 +251,8 @@ def skip(session: Session, *, by: Actor, item_id: int, reason: str) -> None:
 
 
 def claims_of(session: Session, *, by: Actor) -> list[ClaimView]:
-    """The annotator's live claims, oldest first."""
+    """The annotator's claims, oldest first; a lapsed one stays listed (its lease in the past)
+    until someone else takes its seat, as its holder may still renew or submit it."""
     rows = session.exec(
         select(Item, Seat.lease_expires_at)
         .join(Seat, col(Seat.item_id) == Item.id)
