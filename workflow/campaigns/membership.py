@@ -45,13 +45,17 @@ def campaign_ids_of(session: Session, username: str, role: str | None = None) ->
 def require_member(session: Session, by: Actor, campaign_id: int, *roles: str) -> Campaign:
     """The campaign, if `by` belongs to it (in one of `roles`, if given) or is an admin;
     NotFound otherwise, so that a campaign's existence is no one else's business."""
-    campaign = campaign_row(session, campaign_id)
     if by.may(Permission.ADMIN):
-        return campaign
-    role = role_in(session, campaign_id, by.name)
-    if role is None or (roles and role not in roles):
+        return campaign_row(session, campaign_id)
+    found = session.exec(
+        select(Campaign, Membership.role)
+        .join(Membership, col(Membership.campaign_id) == Campaign.id)
+        .join(User, col(User.id) == Membership.user_id)
+        .where(Campaign.id == campaign_id, User.username == by.name)
+    ).first()
+    if found is None or (roles and found[1] not in roles):
         raise NotFound(f"no campaign {campaign_id}")
-    return campaign
+    return found[0]
 
 
 def require_lead(session: Session, by: Actor, campaign_id: int) -> Campaign:
