@@ -17,9 +17,11 @@ from api.deps import SessionDep
 from api.limits import BodySizeLimit
 from api.mlflow.routes import router as mlflow_router
 from api.pages import admin as admin_pages
+from api.pages import campaigns as campaign_pages
 from api.pages import items as item_pages
 from api.pages import sessions as page_auth
 from api.pages import site as pages
+from api.pages import work as work_pages
 from api.ratelimit import make_limiter
 from api.runtime import Runtime
 from api.security_headers import SecurityHeaders
@@ -144,6 +146,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(health.router)
     app.include_router(pages.router)
     app.include_router(admin_pages.router)
+    app.include_router(campaign_pages.router)
     app.include_router(item_pages.router)
+    app.include_router(work_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
