@@ -155,17 +155,18 @@ def claimer(url, contender, name, campaign_id, ready, go, results) -> None:
         pass
     ready.put(name)
     go.wait()
-    latencies, misses = [], 0
-    while misses < 3:
+    latencies, misses, errors = [], 0, 0
+    # Done after three empty claims; a claimer whose claims keep failing gives up too.
+    while misses < 3 and errors < 200:
         began = time.perf_counter()
         try:
             got = claim(engine, name, campaign_id)
-        except Exception:  # a lost race (unique seat holder) counts as a failed claim
-            got = -1
+        except Exception:  # a lost race (a deadlock, a taken seat) counts as a failed claim
+            got, errors = -1, errors + 1
         latencies.append(time.perf_counter() - began)
         if got is None:
             misses += 1
-    results.put((latencies, time.time()))
+    results.put((latencies, time.time(), errors))
     engine.dispose()
 
 
@@ -191,7 +192,7 @@ def run(contender: str, claimers: int, items: int, k: int) -> dict:
     finished = [results.get() for _ in processes]
     for process in processes:
         process.join()
-    elapsed = max(last for _, last in finished) - began
+    elapsed = max(last for _, last, _ in finished) - began
     engine = make_engine(url)
     with engine.connect() as connection:
         done = connection.execute(
@@ -200,7 +201,7 @@ def run(contender: str, claimers: int, items: int, k: int) -> dict:
         filled = connection.execute(text("SELECT sum(filled) FROM items")).scalar()
         bad = connection.execute(text("SELECT count(*) FROM items WHERE filled <> quota")).scalar()
     engine.dispose()
-    latencies = [latency for result, _ in finished for latency in result]
+    latencies = [latency for result, _, _ in finished for latency in result]
     return {
         "contender": contender,
         "claims_per_s": round(done / elapsed, 1),
@@ -210,6 +211,7 @@ def run(contender: str, claimers: int, items: int, k: int) -> dict:
         # the seats show fewer distinct ones.
         "handed_out_twice": int(filled) - done,
         "items_not_at_quota": bad,
+        "failed_claims": sum(errors for _, _, errors in finished),
         "claim_p50_ms": round(percentile(latencies, 0.5) * 1000, 2),
         "claim_p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
         "elapsed_s": round(elapsed, 1),

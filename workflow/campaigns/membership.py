@@ -1,7 +1,7 @@
 """Who takes part in a campaign, and what that grants: annotators work on its items, leads
 manage it; admins need no membership. A campaign one may not see is reported as not found."""
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
 from sqlmodel import Session, col, select
 
 from workflow import audit
@@ -42,17 +42,21 @@ def campaign_ids_of(session: Session, username: str, role: str | None = None) ->
     return list(session.exec(statement).all())
 
 
+# Built once: every claim, heartbeat and submission from the queue runs it.
+_WITH_ROLE = (
+    select(Campaign, Membership.role)
+    .join(Membership, col(Membership.campaign_id) == Campaign.id)
+    .join(User, col(User.id) == Membership.user_id)
+    .where(Campaign.id == bindparam("campaign_id"), User.username == bindparam("me"))
+)
+
+
 def require_member(session: Session, by: Actor, campaign_id: int, *roles: str) -> Campaign:
     """The campaign, if `by` belongs to it (in one of `roles`, if given) or is an admin;
     NotFound otherwise, so that a campaign's existence is no one else's business."""
     if by.may(Permission.ADMIN):
         return campaign_row(session, campaign_id)
-    found = session.exec(
-        select(Campaign, Membership.role)
-        .join(Membership, col(Membership.campaign_id) == Campaign.id)
-        .join(User, col(User.id) == Membership.user_id)
-        .where(Campaign.id == campaign_id, User.username == by.name)
-    ).first()
+    found = session.exec(_WITH_ROLE, params={"campaign_id": campaign_id, "me": by.name}).first()
     if found is None or (roles and found[1] not in roles):
         raise NotFound(f"no campaign {campaign_id}")
     return found[0]

@@ -1,13 +1,14 @@
 """Which item a proposal belongs to when its trace is in a campaign.
 
 The rule: a HUMAN expectation for (trace, span, name) goes to the item of an open campaign
-that holds that key when its author annotates in that campaign. When two such campaigns hold
+that holds that key when its author annotates in that campaign (or holds a seat on that item:
+an admin's claim). When two such campaigns hold
 the key, the one where the author already has a seat on the item (a claim or an earlier
 proposal) wins; then the higher priority, the earlier due date, the older campaign. Anything
 else goes to the campaign-free item, as before campaigns existed.
 """
 
-from sqlalchemy import and_, bindparam, exists, literal_column, nulls_last, select
+from sqlalchemy import bindparam, exists, literal_column, nulls_last, or_, select
 from sqlmodel import Session
 
 from workflow.identity.access import UserRole
@@ -32,7 +33,7 @@ def _campaign_item():
         .where(_SEATS.c.item_id == _ITEMS.c.id, _SEATS.c.holder == bindparam("author"))
         .correlate(_ITEMS)
     )
-    member = and_(
+    member = exists().where(
         _MEMBERS.c.campaign_id == _CAMPAIGNS.c.id,
         _MEMBERS.c.role == UserRole.ANNOTATOR.value,
         _MEMBERS.c.user_id == _USERS.c.id,
@@ -40,17 +41,15 @@ def _campaign_item():
     )
     return (
         select(_ITEMS.c.id, _ITEMS.c.state, _ITEMS.c.schema_id, canonical)
-        .select_from(
-            _ITEMS.join(_CAMPAIGNS, _CAMPAIGNS.c.id == _ITEMS.c.campaign_id)
-            .join(_USERS, _USERS.c.username == bindparam("author"))
-            .join(_MEMBERS, member)
-        )
+        .select_from(_ITEMS.join(_CAMPAIGNS, _CAMPAIGNS.c.id == _ITEMS.c.campaign_id))
         .where(
             _ITEMS.c.trace_id == bindparam("trace_id"),
             _ITEMS.c.span_id == bindparam("span_id"),
             _ITEMS.c.name == bindparam("name"),
             _ITEMS.c.campaign_id.is_not(None),
             _CAMPAIGNS.c.status == "open",
+            # A seat counts without a membership: an admin annotates without joining.
+            or_(seated, member),
         )
         .order_by(
             seated.desc(),

@@ -3,7 +3,7 @@ item locked by the caller (items before seats, always), so claims never wait on 
 
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, update
 from sqlmodel import Session
 
 from workflow.kernel.errors import Conflict
@@ -99,20 +99,30 @@ def take(session: Session, item_id: int, holder: str, *, until: datetime | None)
             return True
 
 
-def take_open(session: Session, item_id: int, holder: str, *, until: datetime) -> None:
-    """Claim the lowest open seat of a claimable item for someone with no seat on it (a claim
-    found it so): two statements, where `take` would spend four."""
+def _take_open():
     columns = _SEATS.c
     lowest = (
         select(func.min(columns.seat))
-        .where(columns.item_id == item_id, columns.status == OPEN)
+        .where(columns.item_id == bindparam("seat_item"), columns.status == OPEN)
         .scalar_subquery()
     )
-    claimed = session.execute(
+    return (
         update(_SEATS)
-        .where(columns.item_id == item_id, columns.seat == lowest)
-        .values(holder=holder, status=CLAIMED, lease_expires_at=until, claimed_at=utcnow())
-    ).rowcount
+        .where(columns.item_id == bindparam("seat_item"), columns.seat == lowest)
+        .values(holder=bindparam("new_holder"), status=CLAIMED)
+        .values(lease_expires_at=bindparam("until"), claimed_at=bindparam("now"))
+    )
+
+
+# Built once: every claim runs it.
+_TAKE_OPEN = _take_open()
+
+
+def take_open(session: Session, item_id: int, holder: str, *, until: datetime) -> None:
+    """Claim the lowest open seat of a claimable item for someone with no seat on it (a claim
+    found it so): two statements, where `take` would spend four."""
+    params = {"seat_item": item_id, "new_holder": holder, "until": until, "now": utcnow()}
+    claimed = session.execute(_TAKE_OPEN, params).rowcount
     assert claimed == 1, "a claimable item has an open seat"
     _count(session, item_id, 1)
 

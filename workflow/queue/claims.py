@@ -115,21 +115,41 @@ def _view(item: Item, expires: datetime) -> ClaimView:
     )
 
 
+# Built once, as the claim's other statements: each runs on every claim.
+_HELD = (
+    select(
+        _ITEMS.c.id,
+        _ITEMS.c.campaign_id,
+        _ITEMS.c.trace_id,
+        _ITEMS.c.span_id,
+        _ITEMS.c.name,
+        _SEATS.c.lease_expires_at,
+    )
+    .select_from(_SEATS.join(_ITEMS, _ITEMS.c.id == _SEATS.c.item_id))
+    .where(
+        _SEATS.c.campaign_id == bindparam("campaign_id"),
+        _SEATS.c.holder == bindparam("me"),
+        _CLAIMED,
+        _SEATS.c.lease_expires_at >= bindparam("now"),
+    )
+    .order_by(_SEATS.c.claimed_at)
+    .limit(1)
+)
+
+
 def _held(session: Session, me: str, campaign_id: int) -> ClaimView | None:
     """The annotator's live claim in the campaign, if they have one (the one they resume)."""
-    row = session.exec(
-        select(Item, Seat.lease_expires_at)
-        .join(Seat, col(Seat.item_id) == Item.id)
-        .where(
-            Seat.campaign_id == campaign_id,
-            Seat.holder == me,
-            Seat.status == seats.CLAIMED,
-            col(Seat.lease_expires_at) >= utcnow(),
-        )
-        .order_by(col(Seat.claimed_at))
-        .limit(1)
-    ).first()
-    return None if row is None else _view(row[0], as_utc(row[1]))
+    row = session.execute(_HELD, {"campaign_id": campaign_id, "me": me, "now": utcnow()}).first()
+    if row is None:
+        return None
+    return ClaimView(
+        row.id,
+        row.campaign_id,
+        row.trace_id,
+        row.span_id or None,
+        row.name,
+        as_utc(row.lease_expires_at),
+    )
 
 
 def _annotating_in(session: Session, me: str) -> list[int]:
