@@ -80,7 +80,7 @@ def prepare(url: str, spans: int) -> tuple[int, str, str]:
             traces=campaigns.TraceSelection(trace_ids=(trace["info"]["trace_id"],)),
         )
         campaigns.set_members(
-            session, campaign_id=campaign.id, roles={"ann": "annotator"}, actor="bench"
+            session, campaign_id=campaign.id, roles={"ann": "annotator"}, by=trusted("bench")
         )
         ann = actor_for("ann", "annotator", can_import=False)
         claim = queue.claim_next(session, by=ann, campaign_id=campaign.id)

@@ -215,7 +215,7 @@ def queue_campaign(
         session,
         campaign_id=view.id,
         roles=dict.fromkeys(annotators, "annotator"),
-        actor="test",
+        by=trusted("test"),
     )
     return view.id, [payload["info"]["trace_id"] for payload in payloads]
 

@@ -214,11 +214,8 @@ def _staff(lead: LeadForm) -> str:
         if name in roster:
             raise InvalidInput(f"{name!r} is listed twice")
         roster[name] = role
-    # A lead who dropped themselves could not open the campaign again: only an admin may.
-    if not lead.page.is_admin and roster.get(lead.page.actor.name) != "lead":
-        raise InvalidInput("keep yourself as a lead of the campaign (an admin may change that)")
     campaigns.set_members(
-        lead.session, campaign_id=lead.campaign_id, roles=roster, actor=lead.page.actor.name
+        lead.session, campaign_id=lead.campaign_id, roles=roster, by=lead.page.actor
     )
     return f"/campaigns/{lead.campaign_id}#members"
 

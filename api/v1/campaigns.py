@@ -118,9 +118,6 @@ def get_members(campaign_id: RowId, session: SessionDep, by: Reader) -> Campaign
 def put_members(
     campaign_id: RowId, body: MembersUpdate, session: SessionDep, by: Manager
 ) -> CampaignMembers:
-    """Replace a campaign's members (lead, reviewer or annotator each)."""
-    campaigns.ensure_lead(session, by, campaign_id)
-    roles = campaigns.set_members(
-        session, campaign_id=campaign_id, roles=body.members, actor=by.name
-    )
+    """Replace a campaign's members (lead, reviewer or annotator each); a lead stays a lead."""
+    roles = campaigns.set_members(session, campaign_id=campaign_id, roles=body.members, by=by)
     return CampaignMembers(members=roles)

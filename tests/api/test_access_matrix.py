@@ -336,7 +336,8 @@ def rows() -> list[Row]:
             frozenset({"lead", "admin"}),
             lambda w, r: (
                 f"{v1}/campaigns/{w.campaign_id}/members",
-                {"json": {"members": {"ann": "annotator", "rev": "reviewer"}}},
+                # The lead stays a lead (they may not drop themselves); the importer leaves.
+                {"json": {"members": {"ann": "annotator", "rev": "reviewer", "lead": "lead"}}},
             ),
         ),
         Row("GET", v1 + "/users", admin, lambda w, r: (v1 + "/users", {})),
@@ -443,10 +444,10 @@ def rows() -> list[Row]:
             "POST",
             "/campaigns/{campaign_id}/members",
             leads,
-            # The /api/v1 members row left the lead out of w.campaign_id: the admin's request
-            # seats them again there (the lead's sets w.closable's, which they still lead).
+            # The /api/v1 members row left the importer out of w.campaign_id: this seats them
+            # again.
             lambda w, r: (
-                f"/campaigns/{w.closable if r == 'lead' else w.campaign_id}/members",
+                f"/campaigns/{w.campaign_id}/members",
                 {
                     "data": {
                         "member": ["lead", "ann", "loader", "rev"],
@@ -643,7 +644,7 @@ def queue_world(session, root) -> tuple[int, int, dict[str, dict[str, int]]]:
                 traces=campaigns.TraceSelection(payloads=payloads),
             ).id
         )
-        campaigns.set_members(session, campaign_id=made[-1], roles=roles, actor="setup")
+        campaigns.set_members(session, campaign_id=made[-1], roles=roles, by=trusted("setup"))
     item_ids = session.execute(
         text("SELECT id FROM items WHERE campaign_id = :c ORDER BY id"), {"c": made[0]}
     ).scalars()

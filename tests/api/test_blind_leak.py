@@ -39,7 +39,7 @@ def plant_secrets(engine, trace_id: str, drain) -> list[int]:
                 ).id
             )
             roles = {"ann": "annotator", **dict.fromkeys(OTHERS, "annotator")}
-            campaigns.set_members(session, campaign_id=made[-1], roles=roles, actor="setup")
+            campaigns.set_members(session, campaign_id=made[-1], roles=roles, by=trusted("setup"))
         answers = [("secret_agreed", who, f"{MARK}agreed") for who in OTHERS]
         answers.append(("secret_open", "p-one", f"{MARK}partial"))
         for schema, who, value in answers:

@@ -126,7 +126,7 @@ def make_campaign(live: LiveServer, *, traces: int = 3) -> int:
             session,
             campaign_id=view.id,
             roles={"anna": "annotator", "bo": "annotator"},
-            actor="test",
+            by=trusted("test"),
         )
         for trace_id in trace_ids:
             draft = judge("verdict", "correct", rationale="the reply quotes the policy")
@@ -452,7 +452,7 @@ def test_hostile_values_stay_text_on_my_work_and_the_annotate_page(
             traces=campaigns.TraceSelection(payloads=(trace,)),
         )
         campaigns.set_members(
-            session, campaign_id=view.id, roles={"anna": "annotator"}, actor="test"
+            session, campaign_id=view.id, roles={"anna": "annotator"}, by=trusted("test")
         )
         assessments.log_assessment(
             session,

@@ -255,7 +255,7 @@ def staffed_campaign(live: LiveServer) -> int:
             traces=campaigns.TraceSelection(payloads=(trace_json(),)),
         )
         roles = {"lena": "lead", "ann": "annotator", "rev": "reviewer"}
-        campaigns.set_members(session, campaign_id=view.id, roles=roles, actor="lena")
+        campaigns.set_members(session, campaign_id=view.id, roles=roles, by=trusted("lena"))
     return view.id
 
 

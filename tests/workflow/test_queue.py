@@ -115,7 +115,10 @@ def test_two_campaigns_on_one_trace_prefer_the_seat_then_priority(session):
         traces=campaigns.TraceSelection(trace_ids=(trace_id,)),
     )
     campaigns.set_members(
-        session, campaign_id=high.id, roles={"ann": "annotator", "bob": "annotator"}, actor="t"
+        session,
+        campaign_id=high.id,
+        roles={"ann": "annotator", "bob": "annotator"},
+        by=trusted("t"),
     )
     claim = queue.claim_next(session, by=ANN, campaign_id=low)  # ann holds a seat in `low`
     mine = assessments.log_assessment(
@@ -144,6 +147,9 @@ def test_a_lapsed_lease_returns_the_seat_and_a_late_submit_still_fits_if_there_i
         submit(session, ANN, claim.item_id)
     submit(session, BOB, claim.item_id)
     assert seats_of(session, claim.item_id) == [("bob", "submitted")]
+    # A page left open after its submit asks to renew: the answer is in, not lost.
+    with pytest.raises(Conflict, match=r"you answered item \d+ already"):
+        queue.heartbeat(session, by=BOB, item_id=claim.item_id)
 
 
 def test_the_reconciler_pass_gives_back_lapsed_seats(session):

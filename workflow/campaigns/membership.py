@@ -94,11 +94,26 @@ def members(session: Session, campaign_id: int, *, by: Actor) -> dict[str, str]:
     return dict(rows)
 
 
+def record(session: Session, by: Actor, action: str, campaign_id: int, **details) -> None:
+    """An audit entry for something `by` did to the campaign."""
+    audit.record(
+        session,
+        actor=by.name,
+        action=f"campaign.{action}",
+        subject_type="campaign",
+        subject_id=str(campaign_id),
+        **details,
+    )
+
+
 def set_members(
-    session: Session, *, campaign_id: int, roles: dict[str, str], actor: str
+    session: Session, *, campaign_id: int, roles: dict[str, str], by: Actor
 ) -> dict[str, str]:
-    """Replace a campaign's members: each an existing user with a campaign role."""
-    campaign_row(session, campaign_id)
+    """Replace a campaign's members: each an existing user with a campaign role. A lead keeps
+    themselves a lead (only an admin may take that away), as nobody else could undo it."""
+    require_lead(session, by, campaign_id)
+    if not by.may(Permission.ADMIN) and roles.get(by.name) != UserRole.LEAD:
+        raise InvalidInput("keep yourself as a lead of the campaign (an admin may change that)")
     wrong = sorted(role for role in set(roles.values()) if role not in CAMPAIGN_ROLES)
     if wrong:
         raise InvalidInput(f"a campaign role is one of {', '.join(sorted(CAMPAIGN_ROLES))}")
@@ -113,13 +128,6 @@ def set_members(
         Membership(campaign_id=campaign_id, user_id=found[name], role=role)
         for name, role in roles.items()
     )
-    audit.record(
-        session,
-        actor=actor,
-        action="campaign.members",
-        subject_type="campaign",
-        subject_id=str(campaign_id),
-        members=dict(sorted(roles.items())),
-    )
+    record(session, by, "members", campaign_id, members=dict(sorted(roles.items())))
     session.flush()
     return dict(sorted(roles.items()))

@@ -6,9 +6,8 @@ from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
-from workflow import audit
 from workflow.campaigns.contents import add_items, select_traces
-from workflow.campaigns.membership import campaign_ids_of, require_lead, require_member
+from workflow.campaigns.membership import campaign_ids_of, record, require_lead, require_member
 from workflow.campaigns.settings import CampaignSettings, Ordering, SchemaTarget, TraceSelection
 from workflow.identity.access import Actor, Permission, UserRole
 from workflow.kernel.db import add_unique
@@ -113,6 +112,23 @@ def _apply(campaign: Campaign, settings: CampaignSettings) -> None:
         setattr(campaign, name, value)
 
 
+def _settings_of(campaign: Campaign) -> CampaignSettings:
+    """The settings `_apply` wrote to the campaign."""
+    return CampaignSettings(
+        name=campaign.name,
+        overlap=campaign.overlap,
+        adaptive=campaign.adaptive,
+        max_overlap=campaign.max_overlap,
+        priority=campaign.priority,
+        due=campaign.deadline,
+        instructions=campaign.instructions,
+        blind=campaign.blind,
+        show_suggestions=campaign.show_suggestions,
+        ordering=Ordering(campaign.ordering),
+        lease_seconds=campaign.lease_seconds,
+    )
+
+
 def create_campaign(
     session: Session,
     *,
@@ -135,12 +151,11 @@ def create_campaign(
         session.add(Membership(campaign_id=campaign.id, user_id=creator, role=UserRole.LEAD))
     trace_ids = select_traces(session, traces or TraceSelection(), actor=by.name)
     created = add_items(session, campaign, trace_ids)
-    audit.record(
+    record(
         session,
-        actor=by.name,
-        action="campaign.create",
-        subject_type="campaign",
-        subject_id=str(campaign.id),
+        by,
+        "create",
+        campaign.id,
         name=campaign.name,
         overlap=campaign.overlap,
         schemas=[target.schema for target in schemas],
@@ -179,19 +194,7 @@ def update_campaign(
 ) -> CampaignView:
     """Change a campaign's settings; overlap and adaptive hold for the items it has."""
     campaign = require_lead(session, by, campaign_id)
-    current = CampaignSettings(
-        name=campaign.name,
-        overlap=campaign.overlap,
-        adaptive=campaign.adaptive,
-        max_overlap=campaign.max_overlap,
-        priority=campaign.priority,
-        due=campaign.deadline,
-        instructions=campaign.instructions,
-        blind=campaign.blind,
-        show_suggestions=campaign.show_suggestions,
-        ordering=Ordering(campaign.ordering),
-        lease_seconds=campaign.lease_seconds,
-    )
+    current = _settings_of(campaign)
     fixed = {"overlap", "adaptive", "max_overlap"} & set(changes)
     if fixed:
         raise InvalidInput(f"{', '.join(sorted(fixed))} cannot change once items exist")
@@ -207,14 +210,7 @@ def update_campaign(
             raise InvalidInput(f"campaign {checked.name!r} already exists")
     _apply(campaign, checked)
     session.add(campaign)
-    audit.record(
-        session,
-        actor=by.name,
-        action="campaign.update",
-        subject_type="campaign",
-        subject_id=str(campaign_id),
-        changed=sorted(changes),
-    )
+    record(session, by, "update", campaign_id, changed=sorted(changes))
     session.flush()
     return _view(session, campaign)
 
@@ -228,15 +224,7 @@ def add_traces(
         raise Conflict(f"campaign {campaign_id} is closed")
     trace_ids = select_traces(session, traces, actor=by.name)
     created = add_items(session, campaign, trace_ids)
-    audit.record(
-        session,
-        actor=by.name,
-        action="campaign.add_traces",
-        subject_type="campaign",
-        subject_id=str(campaign_id),
-        traces=len(trace_ids),
-        items=created,
-    )
+    record(session, by, "add_traces", campaign_id, traces=len(trace_ids), items=created)
     return len(trace_ids), created
 
 
@@ -247,13 +235,7 @@ def close_campaign(session: Session, *, campaign_id: int, by: Actor) -> Campaign
     if campaign.status != CLOSED_STATUS:
         campaign.status, campaign.closed_at = CLOSED_STATUS, utcnow()
         session.add(campaign)
-        audit.record(
-            session,
-            actor=by.name,
-            action="campaign.close",
-            subject_type="campaign",
-            subject_id=str(campaign_id),
-        )
+        record(session, by, "close", campaign_id)
         session.flush()
     return _view(session, campaign)
 

@@ -114,7 +114,7 @@ def load(session: Session, *, limits: ValueLimits) -> Demo:
             schemas=(campaigns.SchemaTarget(schema),),
             traces=campaigns.TraceSelection(trace_ids=trace_ids),
         )
-        campaigns.set_members(session, campaign_id=campaign.id, roles=PEOPLE, actor=ACTOR)
+        campaigns.set_members(session, campaign_id=campaign.id, roles=PEOPLE, by=trusted(ACTOR))
     logged = 0
     worked: dict[str, int] = {}
     for trace in samples:

@@ -108,8 +108,8 @@ def _lease(campaign: Campaign) -> timedelta:
     return timedelta(seconds=campaign.lease_seconds)
 
 
-def _view(item: Item, expires: datetime) -> ClaimView:
-    assert item.id is not None and item.campaign_id is not None
+def _view(item, expires: datetime) -> ClaimView:
+    """The claim on `item`: an Item, or a row with its id, campaign_id, trace_id, span_id, name."""
     return ClaimView(
         item.id, item.campaign_id, item.trace_id, item.span_id or None, item.name, expires
     )
@@ -140,16 +140,7 @@ _HELD = (
 def _held(session: Session, me: str, campaign_id: int) -> ClaimView | None:
     """The annotator's live claim in the campaign, if they have one (the one they resume)."""
     row = session.execute(_HELD, {"campaign_id": campaign_id, "me": me, "now": utcnow()}).first()
-    if row is None:
-        return None
-    return ClaimView(
-        row.id,
-        row.campaign_id,
-        row.trace_id,
-        row.span_id or None,
-        row.name,
-        as_utc(row.lease_expires_at),
-    )
+    return None if row is None else _view(row, as_utc(row.lease_expires_at))
 
 
 def _annotating_in(session: Session, me: str) -> list[int]:
@@ -204,13 +195,12 @@ def _claim_in(session: Session, me: str, campaign: Campaign) -> ClaimView | None
         return None
     expires = utcnow() + _lease(campaign)
     seats.take_open(session, found.id, me, until=expires)
-    return ClaimView(
-        found.id, found.campaign_id, found.trace_id, found.span_id or None, found.name, expires
-    )
+    return _view(found, expires)
 
 
 def heartbeat(session: Session, *, by: Actor, item_id: int) -> datetime:
     """Renew the annotator's claim; Conflict when it ended and the seat went to someone else."""
+    by.require(Permission.ANNOTATE, "renewing a claim")
     item = _claimed_item(session, item_id)
     campaign = campaign_row(session, item.campaign_id or 0)
     if campaign.status != "open":
@@ -226,11 +216,20 @@ def heartbeat(session: Session, *, by: Actor, item_id: int) -> datetime:
         .values(lease_expires_at=expires)
     ).rowcount
     if not renewed:
-        raise Conflict(
-            f"your claim on item {item_id} ended: its lease ran out and the item went back to"
-            " the pool"
-        )
+        raise Conflict(_why_ended(session, item_id, by.name))
     return expires
+
+
+def _why_ended(session: Session, item_id: int, me: str) -> str:
+    """Why `me` holds no claim on the item to renew: answered already, or the lease ran out."""
+    status = session.execute(
+        select(_SEATS.c.status).where(_SEATS.c.item_id == item_id, _SEATS.c.holder == me)
+    ).scalar()
+    if status == seats.SUBMITTED:
+        return f"you answered item {item_id} already: there is no claim on it to renew"
+    return (
+        f"your claim on item {item_id} ended: its lease ran out and the item went back to the pool"
+    )
 
 
 def _claimed_item(session: Session, item_id: int) -> Item:
@@ -242,6 +241,7 @@ def _claimed_item(session: Session, item_id: int) -> Item:
 
 def release(session: Session, *, by: Actor, item_id: int) -> None:
     """Give a claimed item back, unannotated; NotFound when `by` holds no claim on it."""
+    by.require(Permission.ANNOTATE, "releasing a claim")
     lock_item(session, _claimed_item(session, item_id).id or 0)
     if not seats.vacate(session, item_id, by.name, only_claimed=True):
         raise NotFound(f"no claim on item {item_id}")
@@ -249,6 +249,7 @@ def release(session: Session, *, by: Actor, item_id: int) -> None:
 
 def skip(session: Session, *, by: Actor, item_id: int, reason: str) -> None:
     """Pass on a claimed item with a reason: recorded, and the item goes to someone else."""
+    by.require(Permission.ANNOTATE, "skipping an item")
     reason = reason.strip()
     if not 1 <= len(reason) <= MAX_REASON:
         raise InvalidInput(f"a skip needs a reason of 1 to {MAX_REASON} characters")
