@@ -1,5 +1,6 @@
-"""The annotator's pages in Chromium: My work, then an item of each value type annotated (one
-from the keyboard alone) and one skipped, until nothing is left; the proposals read back
+"""The annotator's pages in Chromium: a lead makes a campaign of five value types on its page;
+an annotator opens My work, then an item of each value type annotated (one from the keyboard
+alone) and one skipped, until nothing is left; the proposals read back
 through the mlflow client are exactly what was typed. A bad structured value is refused with
 nothing stored, an item is no one else's, and hostile values stay inert text."""
 
@@ -27,7 +28,7 @@ from workflow.models.base import utcnow
 
 DESKTOP, PHONE = {"width": 1280, "height": 800}, {"width": 390, "height": 844}
 CAMPAIGN = "Support replies"
-DUE = datetime(2031, 3, 14, 17, 0, tzinfo=UTC)
+DUE = datetime(2031, 3, 14, tzinfo=UTC)
 INSTRUCTIONS = """Judge the **assistant's reply** to the customer's ticket.
 
 1. Read the request and the response.
@@ -98,37 +99,48 @@ def support_trace(number: int) -> dict[str, Any]:
     return payload
 
 
-def make_campaign(live: LiveServer, *, traces: int = 3) -> int:
-    """Five schemas (one span-level, on retrievers) over `traces` tickets, overlap 1, with
-    machine suggestions shown; anna and bo annotate. Cy, outside the campaign, answered too."""
-    for name in ("anna", "bo"):
-        ensure_user(live.engine, name, "annotator", password=PASSWORD)
-    payloads = [support_trace(n) for n in range(traces)]
-    trace_ids = [payload["info"]["trace_id"] for payload in payloads]
+def make_campaign(live: LiveServer, browser_page: BrowserPage, artifacts: Path) -> int:
+    """A lead makes the campaign on its page: five schemas (one span-level, on retrievers)
+    over three pasted tickets, overlap 1, machine suggestions shown; anna and bo annotate.
+    Then a judge suggests, and cy, outside the campaign, answers too."""
+    for name, role in (("anna", "annotator"), ("bo", "annotator"), ("lead", "lead")):
+        ensure_user(live.engine, name, role, password=PASSWORD)
     with unit_of_work(live.engine) as session:
         for spec in SCHEMAS:
             label_schemas.create_schema(session, spec=spec, overlap=None, actor="test")
-        view = campaigns.create_campaign(
-            session,
-            settings=campaigns.CampaignSettings(
-                CAMPAIGN, 1, due=DUE, instructions=INSTRUCTIONS, show_suggestions=True
-            ),
-            by=trusted("lead"),
-            schemas=tuple(
-                campaigns.SchemaTarget(spec["name"], span_type="RETRIEVER")
-                if spec["name"] == "relevant_documents"
-                else campaigns.SchemaTarget(spec["name"])
-                for spec in SCHEMAS
-            ),
-            traces=campaigns.TraceSelection(payloads=tuple(payloads)),
-        )
-        campaigns.set_members(
-            session,
-            campaign_id=view.id,
-            roles={"anna": "annotator", "bo": "annotator"},
-            by=trusted("test"),
-        )
-        for trace_id in trace_ids:
+    payloads = [support_trace(n) for n in range(3)]
+    page = browser_page.page
+    sign_in(browser_page, live, "lead")
+    page.goto(f"{live.url}/campaigns/new")
+    page.get_by_label("Name", exact=True).fill(CAMPAIGN)
+    page.get_by_label("Annotators per item").fill("1")
+    page.get_by_label("Due date (UTC)").fill(DUE.date().isoformat())
+    page.get_by_label("Show annotators the suggestions (LLM judges, code)").check()
+    page.get_by_label("Instructions for annotators").fill(INSTRUCTIONS)
+    for spec in SCHEMAS:
+        page.locator(f'input[name="schema"][value="{spec["name"]}"]').check()
+    page.get_by_label("Span type for relevant_documents").fill("RETRIEVER")
+    page.get_by_label("Or the JSON list, pasted").fill(json.dumps(payloads))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Create campaign").click()
+    found = re.search(r"/campaigns/(\d+)", page.url)
+    assert found, page.url
+    # Three tickets x five schemas, the span-level one on each ticket's one retriever.
+    expect(page.locator("#progress")).to_contain_text("15 items; 0 of 15 annotator seats")
+    rows = page.locator("table.members tbody tr")
+    for row, name in ((1, "anna"), (2, "bo")):
+        rows.nth(row).locator("input").fill(name)
+        rows.nth(row).locator("select").select_option("annotator")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save members").click()
+    expect(page.locator("table.members tbody tr input").nth(0)).to_have_value("anna")
+    shoot(page, artifacts, "campaign-made-by-the-lead")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign out").click()
+
+    with unit_of_work(live.engine) as session:
+        for payload in payloads:
+            trace_id = payload["info"]["trace_id"]
             draft = judge("verdict", "correct", rationale="the reply quotes the policy")
             assessments.log_assessment(
                 session, trace_id=trace_id, draft=draft, by=trusted("judge"), limits=LIMITS
@@ -140,7 +152,7 @@ def make_campaign(live: LiveServer, *, traces: int = 3) -> int:
                 by=trusted("cy"),
                 limits=LIMITS,
             )
-    return view.id
+    return int(found.group(1))
 
 
 def shoot(page: Page, artifacts: Path, name: str) -> None:
@@ -277,7 +289,7 @@ def annotate(page: Page, live: LiveServer, name: str, first: bool) -> Any:
 def test_an_annotator_works_through_a_campaign_of_every_value_type(
     live, browser_page: BrowserPage, artifacts: Path
 ):
-    campaign_id = make_campaign(live)
+    campaign_id = make_campaign(live, browser_page, artifacts)
     page = browser_page.page
     page.clock.install()  # the heartbeat's minute passes on request
     sign_in(browser_page, live, "anna")
@@ -287,7 +299,7 @@ def test_an_annotator_works_through_a_campaign_of_every_value_type(
     mine = page.locator("section.campaign")
     expect(mine).to_contain_text("0 of 15 items submitted")
     expect(mine).to_contain_text("Judge the assistant's reply")
-    expect(mine).to_contain_text("2031-03-14 17:00 UTC")
+    expect(mine).to_contain_text("2031-03-14 00:00 UTC")
     expect(mine.locator("strong")).to_have_text("assistant's reply")  # Markdown, rendered
     shoot(page, artifacts, "my-work")
     with page.expect_navigation():
