@@ -18,12 +18,12 @@ from api.v1.schemas import (
     UnstaffedPublic,
     VotePublic,
 )
-from workflow import review
+from workflow import campaigns, review
 from workflow.identity.access import Actor, Permission
 from workflow.items import label_schemas
 from workflow.kernel.errors import Forbidden
 from workflow.review import unstaffed
-from workflow.review.quorum_rule import Choice
+from workflow.review.quorum_rule import Choice, Rule
 
 router = APIRouter(prefix="/api/v1", tags=["review"])
 
@@ -36,9 +36,19 @@ class LabelSchemaCreate(BaseModel):
 
 
 class CommitteeUpdate(BaseModel):
-    """The reviewers who make up a committee."""
+    """The reviewers who make up a committee, and how it decides (strict majority unless told)."""
 
     members: list[Annotated[str, Field(min_length=1, max_length=256)]] = Field(max_length=100)
+    rule: Rule = Rule.STRICT_MAJORITY
+    min_votes: Annotated[int, Field(ge=1, le=100)] = 1
+    chair: Annotated[str | None, Field(min_length=1, max_length=256)] = None
+
+
+def _committee(session, scope: str, members: list[str]) -> CommitteePublic:
+    rule = review.rule_of(session, scope)
+    return CommitteePublic(
+        scope=scope, members=members, rule=rule.rule, min_votes=rule.min_votes, chair=rule.chair
+    )
 
 
 class VoteCreate(BaseModel):
@@ -74,17 +84,25 @@ def list_label_schemas(session: SessionDep, _by: Reader) -> LabelSchemaList:
 
 @router.get("/committees/{scope}")
 def get_committee(scope: str, session: SessionDep, _by: Reader) -> CommitteePublic:
-    """A committee: a label schema's name, or `default` for names without their own."""
-    return CommitteePublic(scope=scope, members=review.committee(session, scope))
+    """A committee: `campaign:<id>` for a campaign's own, a label schema's name, or `default`;
+    an item goes to the first of its campaign's, its schema's and the default that has members."""
+    return _committee(session, scope, review.committee(session, scope))
 
 
 @router.put("/committees/{scope}")
 def put_committee(
     scope: str, body: CommitteeUpdate, session: SessionDep, by: Manager
 ) -> CommitteePublic:
-    """Replace a committee's members: users who may review."""
-    members = review.set_committee(session, scope=scope, members=body.members, actor=by.name)
-    return CommitteePublic(scope=scope, members=members)
+    """Replace a committee: its members (users who may review) and its rule. A campaign's own
+    committee is its leads' to set."""
+    campaign_id = review.scope_campaign(scope)
+    if campaign_id is not None:
+        campaigns.ensure_lead(session, by, campaign_id)
+    rule = review.QuorumRule(body.rule, body.min_votes, body.chair)
+    members = review.set_committee(
+        session, scope=scope, members=body.members, actor=by.name, rule=rule
+    )
+    return _committee(session, scope, members)
 
 
 @router.get("/items/{item_id}")

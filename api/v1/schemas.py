@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, JsonValue, PlainSerializer, WithJsonSchema
 
 from workflow.identity.access import Permission, UserRole
-from workflow.review.quorum_rule import Choice
+from workflow.review.quorum_rule import Choice, Rule
 
 # Written as `datetime.isoformat` does, as these routes always have (the MLflow routes use
 # protobuf's RFC 3339 instead).
@@ -158,10 +158,15 @@ class LabelSchemaList(Public):
 
 
 class CommitteePublic(Public):
-    """A committee's scope and its members."""
+    """A committee's scope, its members and how it decides: `strict_majority` of the members,
+    `majority_of_cast` (of at least `min_votes` votes cast), `unanimity`, or
+    `chair_breaks_ties` (a strict majority; a tie among all the votes goes the chair's way)."""
 
     scope: str
     members: list[str]
+    rule: Rule
+    min_votes: int
+    chair: str | None
 
 
 class ItemPublic(Public):

@@ -131,3 +131,34 @@ def test_an_annotator_reads_an_open_items_status_without_its_decisions_value(liv
     lead = http.get(f"/api/v1/items/{item['item_id']}").json()
     # The engine's leading value, which would tell the annotator what the others said.
     assert (lead["decision"]["outcome"], lead["decision"]["value"]) == ("disputed", "yes")
+
+
+def test_a_committee_is_given_a_rule_and_a_campaigns_committee_is_its_leads_to_set(live, http):
+    for name in ("r1@x", "r2@x"):
+        token_for(live.engine, name, "reviewer")
+    chaired = {"members": ["r1@x", "r2@x"], "rule": "chair_breaks_ties", "chair": "r1@x"}
+    put = http.put("/api/v1/committees/default", json=chaired)
+    assert put.status_code == 200, put.text
+    assert http.get("/api/v1/committees/default").json() == {
+        "scope": "default",
+        "members": ["r1@x", "r2@x"],
+        "rule": "chair_breaks_ties",
+        "min_votes": 1,
+        "chair": "r1@x",
+    }
+    refused = http.put("/api/v1/committees/default", json={**chaired, "chair": None})
+    assert (refused.status_code, refused.json()["error_code"]) == (400, "INVALID_PARAMETER_VALUE")
+    assert http.get("/api/v1/committees/default").json()["chair"] == "r1@x"
+    assert (
+        http.put("/api/v1/committees/default", json={**chaired, "rule": "mob"}).status_code == 400
+    )
+
+    made = http.post("/api/v1/campaigns", json={"name": "answers", "overlap": 2})
+    assert made.status_code == 201, made.text
+    scope = f"campaign:{made.json()['id']}"
+    unanimous = {"members": ["r1@x"], "rule": "unanimity"}
+    assert http.put(f"/api/v1/committees/{scope}", json=unanimous).status_code == 200
+    other_lead = bearer(token_for(live.engine, "lena", "lead"))
+    outsider = http.put(f"/api/v1/committees/{scope}", json=unanimous, headers=other_lead)
+    assert outsider.status_code == 404
+    assert http.get(f"/api/v1/committees/{scope}").json()["rule"] == "unanimity"

@@ -8,6 +8,7 @@ from workflow.models.outbox import OutboxMessage
 from workflow.models.queue import Seat, Skip
 from workflow.models.review import (
     CommitteeMember,
+    CommitteeRule,
     Notification,
     ReconcileRun,
     ReviewAssignment,
@@ -24,6 +25,7 @@ __all__ = [
     "CampaignSchema",
     "CampaignTrace",
     "CommitteeMember",
+    "CommitteeRule",
     "Decision",
     "Item",
     "LabelSchema",

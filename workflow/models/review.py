@@ -9,6 +9,14 @@ from sqlmodel import Field, SQLModel
 from workflow.models.base import json_column, time_column, utcnow
 
 DEFAULT_SCOPE = "default"
+# A campaign's own committee is the scope "campaign:<its id>".
+CAMPAIGN_SCOPE = "campaign:"
+
+
+def scope_campaign(scope: str) -> int | None:
+    """The campaign a committee scope names, if it names one."""
+    number = scope.removeprefix(CAMPAIGN_SCOPE)
+    return int(number) if number != scope and number.isdigit() else None
 
 
 class CommitteeMember(SQLModel, table=True):
@@ -21,6 +29,19 @@ class CommitteeMember(SQLModel, table=True):
     scope: str = Field(max_length=256, index=True)
     reviewer_id: str = Field(max_length=256)
     created_at: datetime = Field(default_factory=utcnow, sa_column=time_column(now=True))
+
+
+class CommitteeRule(SQLModel, table=True):
+    """How a committee decides (its quorum rule and chair); a scope without a row decides by
+    strict majority of its members."""
+
+    __tablename__ = "committee_rules"
+
+    scope: str = Field(primary_key=True, max_length=256)
+    rule: str = Field(max_length=32)
+    min_votes: int = 1
+    chair: str | None = Field(default=None, max_length=256)
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=time_column(now=True))
 
 
 class ReviewAssignment(SQLModel, table=True):

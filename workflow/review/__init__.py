@@ -1,15 +1,16 @@
 """The committee: routing disputed items to reviewers, their votes, the quorum rule, resolution."""
 
+from workflow.models.review import scope_campaign
 from workflow.review.committee import (
     VoteRequest,
     VoteView,
     assigned,
     cast_vote,
-    committee,
     resolve,
     route,
-    set_committee,
 )
+from workflow.review.committees import campaign_scope, committee, rule_of, set_committee
+from workflow.review.quorum_rule import QuorumRule, Rule
 from workflow.review.views import (
     DecisionView,
     ItemStatusView,
@@ -28,10 +29,13 @@ __all__ = [
     "ItemView",
     "ProposalView",
     "QueuedItemView",
+    "QuorumRule",
     "ReviewView",
+    "Rule",
     "VoteRequest",
     "VoteView",
     "assigned",
+    "campaign_scope",
     "cast_vote",
     "committee",
     "item_status",
@@ -39,5 +43,7 @@ __all__ = [
     "review_view",
     "reviewer_queue",
     "route",
+    "rule_of",
+    "scope_campaign",
     "set_committee",
 ]

@@ -3,13 +3,10 @@
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from workflow import audit, notifications, outbox
 from workflow.consensus import ConsensusError
-from workflow.identity.access import Permission
-from workflow.identity.users import actor_of
 from workflow.items import canonical
 from workflow.items.label_schemas import spec_for
 from workflow.items.live import live_proposals, signature
@@ -18,53 +15,16 @@ from workflow.kernel.errors import Conflict, Forbidden, InvalidInput
 from workflow.kernel.states import ItemEvent, ItemState
 from workflow.kernel.task_names import TaskName
 from workflow.kernel.values import ValueLimits, check_value
-from workflow.models import CommitteeMember, Item, ReviewAssignment, User, Vote
+from workflow.models import (
+    Item,
+    ReviewAssignment,
+    Vote,
+)
 from workflow.models.base import utcnow
-from workflow.models.review import DEFAULT_SCOPE
-from workflow.review import unstaffed
-from workflow.review.quorum_rule import ALGORITHM, Ballot, Choice, Standing, strict_majority
+from workflow.review.committees import members_for, rule_of, scope_for
+from workflow.review.quorum_rule import Ballot, Choice, Standing
 
 ACTOR = "quorum:committee"
-
-
-def committee(session: Session, scope: str) -> list[str]:
-    """The reviewers on a scope's committee (a label schema's name, or "default")."""
-    statement = select(CommitteeMember.reviewer_id).where(CommitteeMember.scope == scope)
-    return sorted(session.exec(statement).all())
-
-
-def set_committee(session: Session, *, scope: str, members: list[str], actor: str) -> list[str]:
-    """Replace a committee's members; rounds already routed keep their reviewers."""
-    cleaned = sorted({m.strip() for m in members if m.strip()})
-    _check_reviewers(session, cleaned)
-    session.exec(delete(CommitteeMember).where(col(CommitteeMember.scope) == scope))
-    session.add_all(CommitteeMember(scope=scope, reviewer_id=m) for m in cleaned)
-    session.flush()
-    # Disputes that reached review before this committee had members are routed to it now.
-    unstaffed.staff_waiting(session, scope=scope)
-    audit.record(
-        session,
-        actor=actor,
-        action="committee.set",
-        subject_type="committee",
-        subject_id=scope,
-        members=cleaned,
-    )
-    return cleaned
-
-
-def _check_reviewers(session: Session, names: list[str]) -> None:
-    """Every member must be a user who may review: an annotator never sits on a committee."""
-    found = session.exec(select(User).where(col(User.username).in_(names))).all()
-    reviewers = {u.username for u in found if Permission.REVIEW in actor_of(u).permissions}
-    strangers = [name for name in names if name not in reviewers]
-    if strangers:
-        raise InvalidInput(f"not users who may review: {', '.join(strangers[:10])}")
-
-
-def _members_for(session: Session, item: Item) -> list[str]:
-    """The committee of the item's name if it has one, else the default committee."""
-    return committee(session, item.name) or committee(session, DEFAULT_SCOPE)
 
 
 def assigned(session: Session, item: Item) -> list[str]:
@@ -82,9 +42,9 @@ def route(session: Session, *, item_id: int) -> str:
     if item.state == ItemState.DISPUTED:
         transition(session, item, ItemEvent.ROUTE)
         item.review_round += 1
-        members = _members_for(session, item)
+        members = members_for(session, item)
     elif item.state == ItemState.IN_REVIEW and not assigned(session, item):
-        members = _members_for(session, item)
+        members = members_for(session, item)
         if not members:
             return item.state  # still nobody: the leads were told when it arrived
     else:
@@ -207,7 +167,8 @@ def resolve(session: Session, *, item_id: int) -> str:
     votes = session.exec(
         select(Vote).where(Vote.item_id == item_id, Vote.review_round == item.review_round)
     ).all()
-    tally = strict_majority(
+    rule = rule_of(session, scope_for(session, item))
+    tally = rule.tally(
         len(members), [Ballot(v.reviewer_id, Choice(v.choice), v.value) for v in votes]
     )
     if tally.standing is Standing.RESOLVED:
@@ -217,7 +178,7 @@ def resolve(session: Session, *, item_id: int) -> str:
             outcome="resolved",
             method=canonical.COMMITTEE,
             value=tally.value,
-            algorithm=ALGORITHM,
+            algorithm=rule.algorithm,
             record=tally.to_dict(),
             proposals=signature(live_proposals(session, item_id)),
             voters=list(tally.voters),

@@ -1,12 +1,10 @@
-"""The committee's quorum rule, pure: a value wins with votes from a strict majority of members."""
+"""The committee's quorum rules, pure: when the votes cast so far decide a disputed item."""
 
 import json
 from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
-
-ALGORITHM = "quorum.committee.strict_majority"
 
 
 class Choice(StrEnum):
@@ -22,7 +20,16 @@ class Standing(StrEnum):
 
     RESOLVED = "resolved"
     PENDING = "pending"  # members still to vote could decide it
-    DEADLOCKED = "deadlocked"  # everyone voted and no value has a majority: escalate
+    DEADLOCKED = "deadlocked"  # everyone voted and the rule is not met: escalate
+
+
+class Rule(StrEnum):
+    """How many votes, and whose, decide."""
+
+    STRICT_MAJORITY = "strict_majority"  # one value, voted by more than half the members
+    MAJORITY_OF_CAST = "majority_of_cast"  # more than half the votes cast, once m are cast
+    UNANIMITY = "unanimity"  # every member votes, and all for one value
+    CHAIR_BREAKS_TIES = "chair_breaks_ties"  # strict majority; a final tie goes the chair's way
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,8 @@ class Tally:
     members: int
     voters: tuple[str, ...]
     abstentions: int
+    algorithm: str
+    chair_decided: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form, for the decision record."""
@@ -53,7 +62,8 @@ class Tally:
             "support": {"count": self.support, "of": self.members},
             "voters": list(self.voters),
             "abstentions": self.abstentions,
-            "rule": ALGORITHM,
+            "rule": self.algorithm,
+            "chair_decided": self.chair_decided,
         }
 
 
@@ -61,19 +71,61 @@ def _key(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
-def strict_majority(members: int, ballots: list[Ballot]) -> Tally:
-    """Resolve when one value has more than half the members' votes; abstaining is no vote."""
-    cast = [b for b in ballots if b.choice is not Choice.ABSTAIN]
-    counts = Counter(_key(b.value) for b in cast)
-    voters = tuple(sorted(b.reviewer_id for b in ballots))
-    abstentions = len(ballots) - len(cast)
-    if counts:
-        # Ties between equal counts break on the value's text, so the tally never depends on order.
-        winner, support = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    else:
-        winner, support = None, 0
-    if support * 2 > members:
-        value = next(b.value for b in cast if _key(b.value) == winner)
-        return Tally(Standing.RESOLVED, value, support, members, voters, abstentions)
-    standing = Standing.DEADLOCKED if len(ballots) >= members else Standing.PENDING
-    return Tally(standing, None, support, members, voters, abstentions)
+@dataclass(frozen=True)
+class QuorumRule:
+    """A committee's rule: `min_votes` is the m of MAJORITY_OF_CAST, `chair` the member whose
+    vote settles a tie under CHAIR_BREAKS_TIES."""
+
+    rule: Rule = Rule.STRICT_MAJORITY
+    min_votes: int = 1
+    chair: str | None = None
+
+    @property
+    def algorithm(self) -> str:
+        """The name a decision made by this rule records."""
+        return f"quorum.committee.{self.rule.value}"
+
+    def tally(self, members: int, ballots: list[Ballot]) -> Tally:
+        """The standing of a round with `members` reviewers after `ballots`; abstaining is a
+        vote for nothing. The result never depends on the order of the ballots."""
+        cast = [b for b in ballots if b.choice is not Choice.ABSTAIN]
+        counts = Counter(_key(b.value) for b in cast)
+        # Equal counts are ordered by the value's text, so the leader never depends on order.
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        leader, support = ranked[0] if ranked else (None, 0)
+        everyone = len(ballots) >= members
+
+        def outcome(standing: Standing, key: str | None = None, chair: bool = False) -> Tally:
+            value = next((b.value for b in cast if _key(b.value) == key), None)
+            return Tally(
+                standing,
+                value if standing is Standing.RESOLVED else None,
+                counts.get(key, support) if key else support,
+                members,
+                tuple(sorted(b.reviewer_id for b in ballots)),
+                len(ballots) - len(cast),
+                self.algorithm,
+                chair,
+            )
+
+        if self._met(members, len(ballots), len(cast), support, len(counts)):
+            return outcome(Standing.RESOLVED, leader)
+        if not everyone:
+            return outcome(Standing.PENDING)
+        if self.rule is Rule.CHAIR_BREAKS_TIES and len(ranked) > 1 and ranked[1][1] == support:
+            tied = {key for key, count in ranked if count == support}
+            chair = next((b for b in cast if b.reviewer_id == self.chair), None)
+            if chair is not None and _key(chair.value) in tied:
+                return outcome(Standing.RESOLVED, _key(chair.value), chair=True)
+        return outcome(Standing.DEADLOCKED)
+
+    def _met(self, members: int, voted: int, cast: int, support: int, values: int) -> bool:
+        if self.rule is Rule.MAJORITY_OF_CAST:
+            return cast >= self.min_votes and support * 2 > cast
+        if self.rule is Rule.UNANIMITY:
+            return voted >= members and cast == voted and values == 1
+        return support * 2 > members
+
+
+# The rule of a committee that was given none.
+STRICT_MAJORITY = QuorumRule()

@@ -4,7 +4,7 @@ and handed to the committee as soon as it has some."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, literal_column
+from sqlalchemy import String, cast, exists, literal, literal_column
 from sqlmodel import Session, col, func, select
 
 from workflow import outbox
@@ -12,7 +12,7 @@ from workflow.kernel.states import ItemState
 from workflow.kernel.task_names import TaskName
 from workflow.models import CommitteeMember, Item, ReviewAssignment
 from workflow.models.base import as_utc
-from workflow.models.review import DEFAULT_SCOPE
+from workflow.models.review import CAMPAIGN_SCOPE, DEFAULT_SCOPE, scope_campaign
 
 # In review, and nobody assigned to its current round.
 _UNSTAFFED = (
@@ -27,9 +27,13 @@ def _committee_of(scope: str):
     return exists().where(CommitteeMember.scope == scope)
 
 
-# The item's own committee has members, or it has none and the default committee has.
+# The committee that reviews an item: its campaign's, else its label schema's, else the
+# default one; the first of them that has members.
+_CAMPAIGN = exists().where(
+    CommitteeMember.scope == literal(CAMPAIGN_SCOPE) + cast(Item.campaign_id, String)
+)
 _OWN = exists().where(CommitteeMember.scope == literal_column("items.name"))
-_STAFFABLE = _OWN | (~_OWN & _committee_of(DEFAULT_SCOPE))
+_STAFFABLE = _CAMPAIGN | _OWN | _committee_of(DEFAULT_SCOPE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +74,11 @@ def staff_waiting(session: Session, *, scope: str | None = None, limit: int | No
     (only those `scope`'s committee serves, if given); returns how many."""
     covered = _STAFFABLE
     if scope == DEFAULT_SCOPE:
-        covered = ~_OWN & _committee_of(DEFAULT_SCOPE)
+        covered = ~_CAMPAIGN & ~_OWN & _committee_of(DEFAULT_SCOPE)
+    elif scope is not None and (campaign_id := scope_campaign(scope)) is not None:
+        covered = (col(Item.campaign_id) == campaign_id) & _committee_of(scope)
     elif scope is not None:
-        covered = (col(Item.name) == scope) & _committee_of(scope)
+        covered = (col(Item.name) == scope) & ~_CAMPAIGN & _committee_of(scope)
     statement = select(Item.id).where(*_UNSTAFFED, covered).order_by(col(Item.id))
     if limit is not None:
         statement = statement.limit(limit)
