@@ -42,12 +42,19 @@ class CommitteeUpdate(BaseModel):
     rule: Rule = Rule.STRICT_MAJORITY
     min_votes: Annotated[int, Field(ge=1, le=100)] = 1
     chair: Annotated[str | None, Field(min_length=1, max_length=256)] = None
+    # A round undecided this long escalates: to the chair, then the leads.
+    deadline_hours: Annotated[float | None, Field(ge=0.02, le=24 * 365)] = None
 
 
 def _committee(session, scope: str, members: list[str]) -> CommitteePublic:
     rule = review.rule_of(session, scope)
     return CommitteePublic(
-        scope=scope, members=members, rule=rule.rule, min_votes=rule.min_votes, chair=rule.chair
+        scope=scope,
+        members=members,
+        rule=rule.rule,
+        min_votes=rule.min_votes,
+        chair=rule.chair,
+        deadline_hours=None if rule.deadline_seconds is None else rule.deadline_seconds / 3600,
     )
 
 
@@ -98,7 +105,8 @@ def put_committee(
     campaign_id = review.scope_campaign(scope)
     if campaign_id is not None:
         campaigns.ensure_lead(session, by, campaign_id)
-    rule = review.QuorumRule(body.rule, body.min_votes, body.chair)
+    deadline = None if body.deadline_hours is None else round(body.deadline_hours * 3600)
+    rule = review.QuorumRule(body.rule, body.min_votes, body.chair, deadline)
     members = review.set_committee(
         session, scope=scope, members=body.members, actor=by.name, rule=rule
     )

@@ -160,13 +160,16 @@ class LabelSchemaList(Public):
 class CommitteePublic(Public):
     """A committee's scope, its members and how it decides: `strict_majority` of the members,
     `majority_of_cast` (of at least `min_votes` votes cast), `unanimity`, or
-    `chair_breaks_ties` (a strict majority; a tie among all the votes goes the chair's way)."""
+    `chair_breaks_ties` (a strict majority; a tie among all the votes goes the chair's way).
+    A round still undecided `deadline_hours` after it began escalates to the chair, whose vote
+    then decides it, and after as long again to the leads."""
 
     scope: str
     members: list[str]
     rule: Rule
     min_votes: int
     chair: str | None
+    deadline_hours: float | None
 
 
 class ItemPublic(Public):

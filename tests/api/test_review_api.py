@@ -145,6 +145,7 @@ def test_a_committee_is_given_a_rule_and_a_campaigns_committee_is_its_leads_to_s
         "rule": "chair_breaks_ties",
         "min_votes": 1,
         "chair": "r1@x",
+        "deadline_hours": None,
     }
     refused = http.put("/api/v1/committees/default", json={**chaired, "chair": None})
     assert (refused.status_code, refused.json()["error_code"]) == (400, "INVALID_PARAMETER_VALUE")

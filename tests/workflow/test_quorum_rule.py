@@ -75,6 +75,17 @@ def test_the_chair_breaks_a_tie_among_all_the_votes_only(ballots, decided):
     assert CHAIRED.tally(len(ballots) + 1, ballots).standing is Standing.PENDING
 
 
+def test_once_a_round_is_overdue_to_the_chair_the_chairs_vote_decides():
+    ballots = [vote("r2", "x"), vote("chair", "y")]
+    for rule in RULES:
+        chaired = QuorumRule(rule.rule, rule.min_votes, chair="chair")
+        assert chaired.tally(5, ballots).standing is Standing.PENDING
+        tally = chaired.tally(5, ballots, overdue=True)
+        assert (tally.value, tally.chair_decided) == ("y", True)
+    # A chair who has not voted decides nothing.
+    assert CHAIRED.tally(5, ballots[:1], overdue=True).standing is Standing.PENDING
+
+
 ballots_of = st.lists(st.sampled_from(["a", "b", "c", None]), max_size=7).map(
     lambda picks: [
         abstain("chair" if i == 0 else f"r{i}")

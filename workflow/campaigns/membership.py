@@ -30,6 +30,17 @@ def role_in(session: Session, campaign_id: int, username: str) -> str | None:
     ).first()
 
 
+def leads_of(session: Session, campaign_id: int) -> list[str]:
+    """The user names of the campaign's leads."""
+    return sorted(
+        session.exec(
+            select(User.username)
+            .join(Membership, col(Membership.user_id) == User.id)
+            .where(Membership.campaign_id == campaign_id, Membership.role == UserRole.LEAD)
+        ).all()
+    )
+
+
 def campaign_ids_of(session: Session, username: str, role: str | None = None) -> list[int]:
     """The campaigns the user belongs to (in `role`, if given)."""
     statement = (

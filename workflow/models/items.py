@@ -48,6 +48,8 @@ class Item(SQLModel, table=True):
         # first, or scanned backwards for the most filled; full and decided items leave the
         # index, so a claim reads its head.
         partial_index("ix_items_claimable", "campaign_id", "filled", "id", where=CLAIMABLE),
+        # The reconciler's overdue rounds: only rounds with a deadline are in it.
+        partial_index("ix_items_review_due", "review_due_at", where="review_due_at IS NOT NULL"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -67,6 +69,10 @@ class Item(SQLModel, table=True):
     quota: int | None = None
     filled: int = 0
     escalated_at: datetime | None = Field(default=None, sa_column=time_column(nullable=True))
+    # When the committee's current round is due (its deadline), and how far an overdue round
+    # has escalated: 0 not at all, 1 to the chair, 2 to the leads. The reconciler drives both.
+    review_due_at: datetime | None = Field(default=None, sa_column=time_column(nullable=True))
+    escalation: int = 0
     state_changed_at: datetime = Field(default_factory=utcnow, sa_column=time_column(now=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=time_column(now=True))
 

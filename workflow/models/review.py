@@ -41,6 +41,8 @@ class CommitteeRule(SQLModel, table=True):
     rule: str = Field(max_length=32)
     min_votes: int = 1
     chair: str | None = Field(default=None, max_length=256)
+    # How long a round may stay undecided before it escalates; None: no deadline.
+    deadline_seconds: int | None = None
     updated_at: datetime = Field(default_factory=utcnow, sa_column=time_column(now=True))
 
 
@@ -107,3 +109,4 @@ class ReconcileRun(SQLModel, table=True):
     redriven: int = 0
     dead_lettered: int = 0
     leases_expired: int = 0
+    reviews_escalated: int = 0

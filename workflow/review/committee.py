@@ -21,7 +21,8 @@ from workflow.models import (
     Vote,
 )
 from workflow.models.base import utcnow
-from workflow.review.committees import members_for, rule_of, scope_for
+from workflow.review import deadlines
+from workflow.review.committees import committee, rule_of, scope_for
 from workflow.review.quorum_rule import Ballot, Choice, Standing
 
 ACTOR = "quorum:committee"
@@ -39,17 +40,18 @@ def route(session: Session, *, item_id: int) -> str:
     """Send a disputed item to its committee: a new round, assignments, one notice each; an
     item in review whose round has nobody (it came before its committee) gets its reviewers."""
     item = lock_item(session, item_id)
+    waiting = item.state == ItemState.IN_REVIEW and not assigned(session, item)
     if item.state == ItemState.DISPUTED:
         transition(session, item, ItemEvent.ROUTE)
         item.review_round += 1
-        members = members_for(session, item)
-    elif item.state == ItemState.IN_REVIEW and not assigned(session, item):
-        members = members_for(session, item)
-        if not members:
-            return item.state  # still nobody: the leads were told when it arrived
-    else:
+    elif not waiting:
         return item.state
-    item.escalated_at = None
+    scope = scope_for(session, item)
+    members = committee(session, scope)
+    if waiting and not members:
+        return item.state  # still nobody: the leads were told when it arrived
+    item.escalated_at, item.escalation = None, deadlines.NOT_ESCALATED
+    item.review_due_at = deadlines.due_at(rule_of(session, scope), utcnow()) if members else None
     session.add(item)
     session.add_all(
         ReviewAssignment(item_id=item_id, review_round=item.review_round, reviewer_id=m)
@@ -168,9 +170,8 @@ def resolve(session: Session, *, item_id: int) -> str:
         select(Vote).where(Vote.item_id == item_id, Vote.review_round == item.review_round)
     ).all()
     rule = rule_of(session, scope_for(session, item))
-    tally = rule.tally(
-        len(members), [Ballot(v.reviewer_id, Choice(v.choice), v.value) for v in votes]
-    )
+    ballots = [Ballot(v.reviewer_id, Choice(v.choice), v.value) for v in votes]
+    tally = rule.tally(len(members), ballots, overdue=item.escalation >= deadlines.TO_CHAIR)
     if tally.standing is Standing.RESOLVED:
         canonical.record_decision(
             session,
@@ -183,6 +184,7 @@ def resolve(session: Session, *, item_id: int) -> str:
             proposals=signature(live_proposals(session, item_id)),
             voters=list(tally.voters),
         )
+        item.review_due_at = None
         # The committee moved it, not the pipeline: its audit entry names the voters.
         transition(session, item, ItemEvent.RESOLVE, actor=ACTOR, voters=list(tally.voters))
         outbox.enqueue(session, TaskName.PROMOTE_ITEM, item_id=item_id)

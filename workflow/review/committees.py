@@ -31,7 +31,7 @@ def rule_of(session: Session, scope: str) -> QuorumRule:
     row = session.get(CommitteeRule, scope)
     if row is None:
         return STRICT_MAJORITY
-    return QuorumRule(Rule(row.rule), row.min_votes, row.chair)
+    return QuorumRule(Rule(row.rule), row.min_votes, row.chair, row.deadline_seconds)
 
 
 def set_committee(
@@ -51,6 +51,7 @@ def set_committee(
     session.add_all(CommitteeMember(scope=scope, reviewer_id=m) for m in cleaned)
     stored = session.get(CommitteeRule, scope) or CommitteeRule(scope=scope, rule=rule.rule)
     stored.rule, stored.min_votes, stored.chair = rule.rule, rule.min_votes, rule.chair
+    stored.deadline_seconds = rule.deadline_seconds
     stored.updated_at = utcnow()
     session.add(stored)
     session.flush()
@@ -66,6 +67,7 @@ def set_committee(
         rule=rule.rule.value,
         min_votes=rule.min_votes,
         chair=rule.chair,
+        deadline_seconds=rule.deadline_seconds,
     )
     return cleaned
 
@@ -77,6 +79,8 @@ def _check_rule(session: Session, scope: str, rule: QuorumRule, members: list[st
             raise InvalidInput(f"no campaign for the committee scope {scope!r}")
     if rule.min_votes < 1:
         raise InvalidInput("min_votes is at least 1")
+    if rule.deadline_seconds is not None and rule.deadline_seconds < 60:
+        raise InvalidInput("a review deadline is at least a minute")
     if rule.chair is not None and rule.chair not in members:
         raise InvalidInput(f"the chair {rule.chair!r} is not a member of the committee")
     if rule.rule is Rule.CHAIR_BREAKS_TIES and rule.chair is None:
@@ -104,8 +108,3 @@ def scope_for(session: Session, item: Item) -> str:
         ).all()
     )
     return next((scope for scope in scopes if scope in staffed), DEFAULT_SCOPE)
-
-
-def members_for(session: Session, item: Item) -> list[str]:
-    """The reviewers of the committee that reviews the item."""
-    return committee(session, scope_for(session, item))

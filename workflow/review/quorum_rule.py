@@ -74,20 +74,23 @@ def _key(value: Any) -> str:
 @dataclass(frozen=True)
 class QuorumRule:
     """A committee's rule: `min_votes` is the m of MAJORITY_OF_CAST, `chair` the member whose
-    vote settles a tie under CHAIR_BREAKS_TIES."""
+    vote settles a tie under CHAIR_BREAKS_TIES (and an overdue round, under any rule), and
+    `deadline_seconds` how long a round may stay undecided before it escalates."""
 
     rule: Rule = Rule.STRICT_MAJORITY
     min_votes: int = 1
     chair: str | None = None
+    deadline_seconds: int | None = None
 
     @property
     def algorithm(self) -> str:
         """The name a decision made by this rule records."""
         return f"quorum.committee.{self.rule.value}"
 
-    def tally(self, members: int, ballots: list[Ballot]) -> Tally:
+    def tally(self, members: int, ballots: list[Ballot], *, overdue: bool = False) -> Tally:
         """The standing of a round with `members` reviewers after `ballots`; abstaining is a
-        vote for nothing. The result never depends on the order of the ballots."""
+        vote for nothing. In a round that ran past its deadline to the chair (`overdue`), the
+        chair's vote decides. The result never depends on the order of the ballots."""
         cast = [b for b in ballots if b.choice is not Choice.ABSTAIN]
         counts = Counter(_key(b.value) for b in cast)
         # Equal counts are ordered by the value's text, so the leader never depends on order.
@@ -110,11 +113,13 @@ class QuorumRule:
 
         if self._met(members, len(ballots), len(cast), support, len(counts)):
             return outcome(Standing.RESOLVED, leader)
+        chair = next((b for b in cast if b.reviewer_id == self.chair), None)
+        if overdue and chair is not None:
+            return outcome(Standing.RESOLVED, _key(chair.value), chair=True)
         if not everyone:
             return outcome(Standing.PENDING)
         if self.rule is Rule.CHAIR_BREAKS_TIES and len(ranked) > 1 and ranked[1][1] == support:
             tied = {key for key, count in ranked if count == support}
-            chair = next((b for b in cast if b.reviewer_id == self.chair), None)
             if chair is not None and _key(chair.value) in tied:
                 return outcome(Standing.RESOLVED, _key(chair.value), chair=True)
         return outcome(Standing.DEADLOCKED)

@@ -1,5 +1,5 @@
 """The reconciler: re-publish unfinished work, dead-letter poison, re-drive idle items, give
-back the seats of lapsed claims."""
+back the seats of lapsed claims, escalate overdue reviews."""
 
 from dataclasses import asdict, dataclass
 from datetime import timedelta
@@ -10,7 +10,7 @@ from workflow import outbox, queue
 from workflow.kernel.states import RESUMED_BY, ItemState
 from workflow.models import Item, OutboxMessage, ReconcileRun
 from workflow.models.base import utcnow
-from workflow.review import unstaffed
+from workflow.review import deadlines, unstaffed
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ class ReconcileReport:
     redriven: int
     dead_lettered: int
     leases_expired: int = 0
+    reviews_escalated: int = 0
 
     def to_dict(self) -> dict[str, int]:
         """JSON-safe form."""
@@ -69,6 +70,7 @@ def reconcile(
         redriven=len(idle) + staffed,
         dead_lettered=dead,
         leases_expired=queue.expire_leases(session, limit=batch),
+        reviews_escalated=deadlines.escalate_overdue(session, limit=batch),
     )
     session.add(ReconcileRun(started_at=started, finished_at=utcnow(), **report.to_dict()))
     return report
