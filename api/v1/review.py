@@ -9,6 +9,7 @@ from api.auth import Manager, Reader, Reviewer
 from api.deps import LimitsDep, RowId, SessionDep, SettingsDep
 from api.v1.schemas import (
     CommitteePublic,
+    ItemHistoryPublic,
     ItemStatusPublic,
     LabelSchemaList,
     LabelSchemaPublic,
@@ -117,6 +118,15 @@ def put_committee(
 def get_item(item_id: RowId, session: SessionDep, by: Reader) -> ItemStatusPublic:
     """An item's state and its latest decision (proposals are shown to its reviewers only)."""
     return ItemStatusPublic.model_validate(review.item_status(session, item_id=item_id, by=by))
+
+
+@router.get("/items/{item_id}/history")
+def get_item_history(item_id: RowId, session: SessionDep, by: Reader) -> ItemHistoryPublic:
+    """An item's whole life, oldest first: proposals and every edit, evaluations, rounds, votes,
+    escalations, decisions and canonical versions, each with its actor and time (for those who
+    see others' work: reviewers, leads, admins)."""
+    history = review.item_history(session, item_id=item_id, by=by)
+    return ItemHistoryPublic.model_validate(history)
 
 
 @router.get("/disputes/unstaffed")

@@ -183,6 +183,24 @@ class ItemPublic(Public):
     round: int
 
 
+class HistoryEntryPublic(Public):
+    """One event of an item's life: `proposal.submitted`, `proposal.edited`,
+    `proposal.withdrawn`, `decision.<outcome>`, `item.moved`, `review.routed`, `vote.cast`,
+    `review.escalated`, `claim.skipped` or `canonical.version`, with what it carried."""
+
+    at: Moment
+    actor: str
+    event: str
+    details: dict[str, Any]
+
+
+class ItemHistoryPublic(Public):
+    """An item and every event of its life, oldest first."""
+
+    item: ItemPublic
+    entries: list[HistoryEntryPublic]
+
+
 class DecisionPublic(Public):
     """A decision on an item."""
 

@@ -215,6 +215,12 @@ def rows() -> list[Row]:
         Row("GET", v1 + "/items/{item_id}", readers, lambda w, r: (f"{v1}/items/{w.item_id}", {})),
         Row(
             "GET",
+            v1 + "/items/{item_id}/history",
+            frozenset({"reviewer", "lead", "admin"}),  # those who see others' work
+            lambda w, r: (f"{v1}/items/{w.item_id}/history", {}),
+        ),
+        Row(
+            "GET",
             v1 + "/items",
             readers,
             lambda w, r: (v1 + "/items", {"params": {"trace_id": w.trace_id}}),

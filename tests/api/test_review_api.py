@@ -74,6 +74,18 @@ def test_a_dispute_goes_to_the_committee_and_its_majority_is_promoted(live, http
     assert [(a["expectation"], a["valid"]) for a in info["assessments"]] == [
         ({"value": "yes"}, True)
     ]
+    # The item's history tells it all, in order, with who did what.
+    history = http.get(f"/api/v1/items/{item_id}/history").json()
+    told = [(e["event"], e["actor"], e["details"]) for e in history["entries"]]
+    # The test's admin wrote both proposals, on the annotators' behalf.
+    assert [(event, who, d["annotator"]) for event, who, d in told[:2]] == [
+        ("proposal.submitted", "tester", "a@x"),
+        ("proposal.submitted", "tester", "b@x"),
+    ]
+    votes = [(who, d["value"], d["comment"]) for event, who, d in told if event == "vote.cast"]
+    assert votes == [("r1@x", "yes", "clear"), ("r2@x", "yes", "clear")]
+    versions = [(d["value"], d["current"]) for event, _, d in told if event == "canonical.version"]
+    assert versions == [("yes", True)]
 
 
 def test_health_reports_the_backlog(live, http):

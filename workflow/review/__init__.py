@@ -10,6 +10,7 @@ from workflow.review.committee import (
     route,
 )
 from workflow.review.committees import campaign_scope, committee, rule_of, set_committee
+from workflow.review.history import HistoryEntry, ItemHistory, item_history
 from workflow.review.quorum_rule import QuorumRule, Rule
 from workflow.review.views import (
     DecisionView,
@@ -25,6 +26,8 @@ from workflow.review.views import (
 
 __all__ = [
     "DecisionView",
+    "HistoryEntry",
+    "ItemHistory",
     "ItemStatusView",
     "ItemView",
     "ProposalView",
@@ -38,6 +41,7 @@ __all__ = [
     "campaign_scope",
     "cast_vote",
     "committee",
+    "item_history",
     "item_status",
     "resolve",
     "review_view",

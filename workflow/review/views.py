@@ -85,7 +85,7 @@ def _require_item(session: Session, item_id: int) -> Item:
     return item
 
 
-def _fields(item: Item) -> dict[str, Any]:
+def item_fields(item: Item) -> dict[str, Any]:
     """The fields of an `ItemView`, for it and for the views that extend it."""
     return {
         "id": item.id or 0,
@@ -114,11 +114,11 @@ def item_status(session: Session, *, item_id: int, by: Actor) -> ItemStatusView:
     item = _require_item(session, item_id)
     decision = last_decision(session, item_id)
     if decision is None:
-        return ItemStatusView(**_fields(item), decision=None)
+        return ItemStatusView(**item_fields(item), decision=None)
     shown = _decision_view(decision)
     if not by.sees_work and item.state != ItemState.PROMOTED:
         shown = replace(shown, value=None, voters=())
-    return ItemStatusView(**_fields(item), decision=shown)
+    return ItemStatusView(**item_fields(item), decision=shown)
 
 
 def review_view(session: Session, *, item_id: int, reviewer_id: str) -> ReviewView:
@@ -129,7 +129,7 @@ def review_view(session: Session, *, item_id: int, reviewer_id: str) -> ReviewVi
     decision = last_decision(session, item_id)
     mine = current_vote(session, item, reviewer_id)
     return ReviewView(
-        item=ItemView(**_fields(item)),
+        item=ItemView(**item_fields(item)),
         proposals=tuple(
             ProposalView(
                 assessment_id=p.assessment_id,
