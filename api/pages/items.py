@@ -1,4 +1,5 @@
-"""The items list page: items by state, name, campaign or trace, newest first, a page at a time."""
+"""The items list page (items by state, name, campaign or trace, newest first, a page at a
+time) and an item's history page."""
 
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -6,10 +7,10 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from api.deps import SessionDep, SettingsDep
+from api.deps import RowId, SessionDep, SettingsDep
 from api.pages.sessions import Page
 from api.pages.site import render
-from workflow import campaigns
+from workflow import campaigns, review
 from workflow.items import listing
 from workflow.kernel.errors import InvalidInput
 from workflow.kernel.states import ItemState
@@ -68,3 +69,10 @@ def items_page(
         sees_work=page.actor.sees_work,
         following=following,
     )
+
+
+@router.get("/items/{item_id}/history", response_class=HTMLResponse)
+def item_history_page(request: Request, item_id: RowId, session: SessionDep, page: Page) -> Any:
+    """An item's whole life as a timeline, oldest first, for those who see others' work."""
+    history = review.item_history(session, item_id=item_id, by=page.actor)
+    return render(request, "item_history.html", page, history=history)

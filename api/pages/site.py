@@ -20,8 +20,11 @@ from workflow.items import listing, overview
 from workflow.kernel.errors import InvalidInput
 from workflow.kernel.shipped import shipped
 from workflow.review import unstaffed
+from workflow.traces.reading import readable
 
 TEMPLATES = Jinja2Templates(directory=shipped("templates"))
+# Values as people read them: text as written, structures as indented lines, never escaped JSON.
+TEMPLATES.env.filters["readable"] = readable
 
 router = APIRouter(include_in_schema=False)
 
@@ -120,6 +123,7 @@ def trace_page(request: Request, trace_id: str, session: SessionDep, page: Page)
         trace=traces.get_trace(session, trace_id=trace_id),
         items=listing.item_details(session, trace_id=trace_id, by=page.actor),
         assessments=assessments.trace_assessments(session, trace_id=trace_id, by=page.actor),
+        sees_work=page.actor.sees_work,
     )
 
 

@@ -395,6 +395,13 @@ def rows() -> list[Row]:
             lambda w, r: ("/items", {"params": {"state": "in_review"}}),
             page=True,
         ),
+        Row(
+            "GET",
+            "/items/{item_id}/history",
+            frozenset({"reviewer", "lead", "admin"}),
+            lambda w, r: (f"/items/{w.item_id}/history", {}),
+            page=True,
+        ),
         Row("GET", "/tokens", readers, lambda w, r: ("/tokens", {}), page=True),
         Row("GET", "/docs", readers, lambda w, r: ("/docs", {}), page=True),
         Row(

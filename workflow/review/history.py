@@ -103,7 +103,7 @@ def _decisions(session: Session, item_id: int) -> list[HistoryEntry]:
     return [
         HistoryEntry(
             as_utc(decision.created_at),
-            decision.method,
+            f"quorum:{decision.method}",  # as the canonical expectation it makes names it
             f"decision.{decision.outcome}",
             {
                 "decision_id": decision.id,
