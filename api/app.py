@@ -19,6 +19,7 @@ from api.mlflow.routes import router as mlflow_router
 from api.pages import admin as admin_pages
 from api.pages import campaigns as campaign_pages
 from api.pages import items as item_pages
+from api.pages import review as review_pages
 from api.pages import sessions as page_auth
 from api.pages import site as pages
 from api.pages import work as work_pages
@@ -149,5 +150,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(campaign_pages.router)
     app.include_router(item_pages.router)
     app.include_router(work_pages.router)
+    app.include_router(review_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

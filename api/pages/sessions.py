@@ -71,6 +71,15 @@ Page = Annotated[PageSession, Depends(page_session)]
 FormPage = Annotated[PageSession, Depends(form_session)]
 
 
+async def _form_fields(request: Request) -> dict[str, list[str]]:
+    """The posted form as field name -> values (files, which no form here sends, left out)."""
+    form = await request.form()
+    return {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
+
+
+FormFields = Annotated[dict[str, list[str]], Depends(_form_fields)]
+
+
 def safe_next(target: str | None) -> str:
     """Where to go after signing in: a path on this site only (no open redirect)."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):

@@ -4,12 +4,12 @@ label schema makes; submit, skip and the lease's heartbeat)."""
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from api.deps import LimitsDep, RowId, SessionDep, SettingsDep
 from api.pages.markdown import summary, to_html
-from api.pages.sessions import FormPage, Page, PageSession
+from api.pages.sessions import FormFields, FormPage, Page, PageSession
 from api.pages.site import render
 from workflow import campaigns, queue
 from workflow.consensus import LabelSchemaSpec
@@ -21,15 +21,6 @@ from workflow.queue.task import AnnotationTask, Place, annotation_task, standing
 router = APIRouter(include_in_schema=False)
 
 MAX_REASON_CHARS = 4000  # the domain keeps 1000; a longer one is refused with its message
-
-
-async def _form_fields(request: Request) -> dict[str, list[str]]:
-    """The posted form as field name -> values (files, which no form here sends, left out)."""
-    form = await request.form()
-    return {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
-
-
-FormFields = Annotated[dict[str, list[str]], Depends(_form_fields)]
 
 
 def _annotator(page: PageSession) -> None:

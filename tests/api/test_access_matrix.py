@@ -402,6 +402,27 @@ def rows() -> list[Row]:
             lambda w, r: (f"/items/{w.item_id}/history", {}),
             page=True,
         ),
+        Row(
+            "GET",
+            "/review",
+            frozenset({"reviewer", "admin"}),
+            lambda w, r: ("/review", {}),
+            page=True,
+        ),
+        Row(
+            "GET",
+            "/review/items/{item_id}",
+            frozenset({"reviewer"}),  # the committee's members only: an admin sits on none here
+            lambda w, r: (f"/review/items/{w.item_id}", {}),
+            page=True,
+        ),
+        Row(
+            "POST",
+            "/review/items/{item_id}/vote",
+            frozenset({"reviewer"}),
+            lambda w, r: (f"/review/items/{w.item_id}/vote", {"data": {"vote": "abstain"}}),
+            page=True,
+        ),
         Row("GET", "/tokens", readers, lambda w, r: ("/tokens", {}), page=True),
         Row("GET", "/docs", readers, lambda w, r: ("/docs", {}), page=True),
         Row(

@@ -10,6 +10,7 @@ from workflow.review.committee import (
     route,
 )
 from workflow.review.committees import campaign_scope, committee, rule_of, set_committee
+from workflow.review.desk import ReviewDesk, review_desk
 from workflow.review.history import HistoryEntry, ItemHistory, item_history
 from workflow.review.quorum_rule import QuorumRule, Rule
 from workflow.review.views import (
@@ -33,6 +34,7 @@ __all__ = [
     "ProposalView",
     "QueuedItemView",
     "QuorumRule",
+    "ReviewDesk",
     "ReviewView",
     "Rule",
     "VoteRequest",
@@ -44,6 +46,7 @@ __all__ = [
     "item_history",
     "item_status",
     "resolve",
+    "review_desk",
     "review_view",
     "reviewer_queue",
     "route",

@@ -1,0 +1,140 @@
+"""The reviewer's pages in Chromium: a committee member finds a disputed structured item in
+their queue, reads the proposals side by side with the engine's field-by-field breakdown,
+writes a corrected value with the schema's generated form; a second member agrees, the item
+resolves and its canonical expectation reads back through the mlflow client. A value the
+schema refuses is shown again with nothing stored; a reviewer off the committee is refused;
+hostile values stay text."""
+
+from pathlib import Path
+
+import mlflow
+from playwright.sync_api import Page, expect
+from sqlmodel import select
+
+from tests.api.conftest import LiveServer
+from tests.factories import LIMITS, human, trace_json
+from tests.identities import PASSWORD, ensure_user
+from tests.pages.conftest import BrowserPage, assert_accessible, sign_in
+from tests.pages.test_items_pages import shoot
+from tests.pages.test_security_headers import HOSTILE
+from workflow import assessments, review, traces
+from workflow.identity.access import trusted
+from workflow.items import label_schemas
+from workflow.kernel.db import unit_of_work
+from workflow.models import Assessment, Vote
+
+TICKET = {
+    "name": "ticket",
+    "value_type": "structured",
+    "fields": [
+        {"name": "intent", "value_type": "categorical", "options": ["refund", "exchange"]},
+        {"name": "priority", "value_type": "numeric", "min_value": 1, "max_value": 3},
+    ],
+}
+# The intent is agreed; the priority is what the committee has to settle.
+PROPOSED = [("ann", 1, "Asked twice."), ("bob", 3, HOSTILE[1]), ("cid", 2, None)]
+COMMITTEE = ["rev-a", "rev-b", "rev-c"]
+
+
+def disputed_ticket(live: LiveServer) -> tuple[str, int]:
+    payload = trace_json()
+    trace_id = payload["info"]["trace_id"]
+    for name in [*COMMITTEE, "rev-z"]:
+        ensure_user(live.engine, name, "reviewer", password=PASSWORD)
+    with unit_of_work(live.engine) as session:
+        label_schemas.create_schema(session, spec=TICKET, overlap=3, actor="test")
+        traces.register_traces(session, payloads=[payload], actor="test")
+        review.set_committee(session, scope="default", members=COMMITTEE, actor="test")
+        for annotator, priority, rationale in PROPOSED:
+            value = {"intent": "refund", "priority": priority}
+            draft = human("ticket", value, annotator, rationale=rationale)
+            view = assessments.log_assessment(
+                session, trace_id=trace_id, draft=draft, by=trusted(annotator), limits=LIMITS
+            )
+    live.drain()
+    with unit_of_work(live.engine) as session:
+        item_id = session.get_one(Assessment, view.assessment_id).item_id
+    return trace_id, item_id
+
+
+def votes(live: LiveServer, item_id: int) -> list[tuple[str, object]]:
+    with unit_of_work(live.engine) as session:
+        rows = session.exec(select(Vote.reviewer_id, Vote.value).where(Vote.item_id == item_id))
+        return sorted(rows.all())
+
+
+def write_value(page: Page, priority: str) -> int:
+    """Vote for the corrected value intent=refund, priority=`priority`; the answer's status."""
+    form = page.locator("form.answer")
+    expect(form.get_by_label("refund")).to_be_checked()  # the settled field, filled in
+    form.get_by_label("priority").fill(priority)
+    with page.expect_navigation() as navigation:
+        form.get_by_role("button", name="Vote for this value").click()
+    response = navigation.value
+    assert response is not None
+    return 303 if response.request.redirected_from is not None else response.status
+
+
+def test_a_committee_settles_the_disputed_field_of_a_structured_item(
+    live, browser_page: BrowserPage, artifacts: Path
+):
+    trace_id, item_id = disputed_ticket(live)
+    page = browser_page.page
+    sign_in(browser_page, live, "rev-a")
+    page.get_by_role("link", name="Review", exact=True).click()
+    page.wait_for_url("**/review")
+    expect(page.locator("table.review-queue tbody tr")).to_have_count(1)
+    shoot(page, artifacts, "review-queue")
+    with page.expect_navigation():
+        page.get_by_role("link", name=f"Review item #{item_id}").click()
+
+    cards = page.locator("li.proposal")
+    expect(cards).to_have_count(3)
+    expect(cards.filter(has_text="bob")).to_contain_text(HOSTILE[1])  # text, not an element
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    fields = page.locator("table.fields tbody tr")
+    expect(fields.filter(has_text="intent")).to_contain_text("settled")
+    expect(fields.filter(has_text="priority")).to_contain_text("disputed")
+    expect(page.locator("#votes-title + p")).to_contain_text("Shown once you have voted")
+    shoot(page, artifacts, "review-desk")
+
+    # The server checks the corrected value again: a priority past its maximum is refused.
+    page.evaluate("document.querySelector('form.answer').noValidate = true")
+    assert write_value(page, "7") == 400
+    expect(page.get_by_role("alert")).to_contain_text("7 is above the maximum 3")
+    expect(page.locator("form.answer").get_by_label("priority")).to_have_value("7")
+    assert votes(live, item_id) == []
+    assert_accessible(page)
+
+    assert write_value(page, "2") == 303
+    expect(page.get_by_role("status")).to_contain_text("Your vote is in")
+    expect(page.locator("ul.votes")).to_contain_text("rev-a: value")
+    assert votes(live, item_id) == [("rev-a", {"intent": "refund", "priority": 2})]
+
+    # Off the committee: refused.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign out").click()
+    sign_in(browser_page, live, "rev-z")
+    refused = page.goto(f"{live.url}/review/items/{item_id}")
+    assert refused is not None and refused.status == 403
+
+    # A second member writes the same value: a strict majority of three.
+    page.goto(f"{live.url}/review")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign out").click()
+    sign_in(browser_page, live, "rev-b")
+    page.goto(f"{live.url}/review/items/{item_id}")
+    expect(page.locator("ul.votes")).to_have_count(0)  # not before rev-b's own vote
+    assert write_value(page, "2") == 303
+    live.drain()
+    page.goto(f"{live.url}/review/items/{item_id}")
+    assert page.url.endswith(f"/items/{item_id}/history")  # decided: its history instead
+    expect(page.locator("ol.timeline")).to_contain_text("quorum:committee resolved it")
+
+    mlflow.set_tracking_uri(live.url)
+    trace = mlflow.get_trace(trace_id)
+    canonical = [
+        a.value for a in trace.info.assessments if a.source.source_id == "quorum:committee"
+    ]
+    assert canonical == [{"intent": "refund", "priority": 2}]
+    assert browser_page.violations() == []
