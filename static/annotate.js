@@ -1,4 +1,5 @@
-// The annotate page's keyboard shortcuts and its claim's heartbeat. A file of its own (the CSP
+// The annotate page's keyboard shortcuts and its claim's heartbeat (the review desk uses the
+// shortcuts: its vote form is the "answer"). A file of its own (the CSP
 // runs no inline script); the page's forms work without it.
 (() => {
   "use strict";
@@ -48,9 +49,9 @@
   }
 
   function submit(target) {
-    // The skip form when typing its reason, the answer otherwise; requestSubmit runs the
-    // browser's own checks (required fields, a number's bounds) first.
-    const form = skip && skip.contains(target) ? skip.querySelector("form") : answer;
+    // The form the cursor is in (the skip's reason, a reviewer's corrected value), the answer
+    // otherwise; requestSubmit runs the browser's own checks (required fields, bounds) first.
+    const form = (target.closest && target.closest("form")) || answer;
     form.requestSubmit();
     return true;
   }

@@ -1,7 +1,7 @@
 """The reviewer's pages in Chromium: a committee member finds a disputed structured item in
 their queue, reads the proposals side by side with the engine's field-by-field breakdown,
-writes a corrected value with the schema's generated form; a second member agrees, the item
-resolves and its canonical expectation reads back through the mlflow client. A value the
+writes a corrected value with the schema's generated form; a second member votes, from the
+keyboard, for the proposal that holds the same value, the item resolves and its canonical expectation reads back through the mlflow client. A value the
 schema refuses is shown again with nothing stored; a reviewer off the committee is refused;
 hostile values stay text."""
 
@@ -125,7 +125,14 @@ def test_a_committee_settles_the_disputed_field_of_a_structured_item(
     sign_in(browser_page, live, "rev-b")
     page.goto(f"{live.url}/review/items/{item_id}")
     expect(page.locator("ul.votes")).to_have_count(0)  # not before rev-b's own vote
-    assert write_value(page, "2") == 303
+    # From the keyboard: cid's proposal (the third) is the same value; Ctrl+Enter casts it.
+    expect(page.locator("#shortcuts")).to_be_visible()
+    page.locator("h1").click()
+    page.keyboard.press("3")
+    expect(page.get_by_label("cid's: intent: refund priority: 2")).to_be_checked()
+    with page.expect_navigation():
+        page.keyboard.press("Control+Enter")
+    expect(page.get_by_role("status")).to_contain_text("Your vote is in")
     live.drain()
     page.goto(f"{live.url}/review/items/{item_id}")
     assert page.url.endswith(f"/items/{item_id}/history")  # decided: its history instead
