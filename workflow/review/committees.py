@@ -16,7 +16,8 @@ from workflow.review.quorum_rule import STRICT_MAJORITY, QuorumRule, Rule
 
 
 def committee(session: Session, scope: str) -> list[str]:
-    """The reviewers on a scope's committee (a label schema's name, or "default")."""
+    """The reviewers on a scope's committee (`campaign:<id>`, a label schema's name, or
+    "default")."""
     statement = select(CommitteeMember.reviewer_id).where(CommitteeMember.scope == scope)
     return sorted(session.exec(statement).all())
 
