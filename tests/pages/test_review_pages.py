@@ -1,9 +1,9 @@
 """The reviewer's pages in Chromium: a committee member finds a disputed structured item in
 their queue, reads the proposals side by side with the engine's field-by-field breakdown,
 writes a corrected value with the schema's generated form; a second member votes, from the
-keyboard, for the proposal that holds the same value, the item resolves and its canonical expectation reads back through the mlflow client. A value the
-schema refuses is shown again with nothing stored; a reviewer off the committee is refused;
-hostile values stay text."""
+keyboard, for the proposal that holds the same value; the item resolves and its canonical
+expectation reads back through the mlflow client. A value the schema refuses is shown again
+with nothing stored; a reviewer off the committee is refused; hostile values stay text."""
 
 from pathlib import Path
 
