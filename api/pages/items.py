@@ -22,7 +22,8 @@ PAGE_SIZE = 50
 Filter = Annotated[str, Query(max_length=256)]
 
 
-def _campaign(field: str) -> int | None:
+def campaign_filter(field: str) -> int | None:
+    """A campaign filter field as typed: its number, or None when left empty."""
     if not field:
         return None
     if not field.isascii() or not field.isdecimal() or len(field) > 9:
@@ -50,7 +51,7 @@ def items_page(
         limit=min(PAGE_SIZE, settings.max_page_size),
         state=state or None,
         name=name or None,
-        campaign_id=_campaign(campaign_id),
+        campaign_id=campaign_filter(campaign_id),
         trace_id=trace_id or None,
         after=after or None,
     )

@@ -2,11 +2,13 @@
 item's proposals and the engine's breakdown and cast my vote."""
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import LimitsDep, RowId, SessionDep
+from api.pages.items import Filter, campaign_filter
 from api.pages.sessions import FormFields, FormPage, Page, PageSession
 from api.pages.site import render
 from workflow import review
@@ -19,7 +21,7 @@ from workflow.review.quorum_rule import Choice
 
 router = APIRouter(include_in_schema=False)
 
-QUEUE_SIZE = 200
+QUEUE_SIZE = 50
 MAX_COMMENT_CHARS = 4000
 
 
@@ -33,11 +35,35 @@ def review_queue(
     session: SessionDep,
     page: Page,
     voted: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    campaign_id: Filter = "",
+    name: Filter = "",
+    after: Filter = "",
 ) -> Any:
-    """The items in review whose current round I sit on, longest waiting first."""
+    """The items in review whose current round I sit on, oldest first, by campaign or label,
+    a page at a time."""
     _reviewer(page)
-    queued = review.reviewer_queue(session, reviewer_id=page.actor.name, limit=QUEUE_SIZE)
-    return render(request, "review_queue.html", page, queued=queued, voted=voted)
+    queued = review.reviewer_queue(
+        session,
+        reviewer_id=page.actor.name,
+        limit=QUEUE_SIZE,
+        campaign_id=campaign_filter(campaign_id),
+        name=name or None,
+        after=after or None,
+    )
+    filters = {"campaign_id": campaign_id, "name": name}
+    following = None
+    if queued.next_page_token is not None:
+        kept = {key: value for key, value in filters.items() if value}
+        following = "/review?" + urlencode({**kept, "after": queued.next_page_token})
+    return render(
+        request,
+        "review_queue.html",
+        page,
+        queued=queued,
+        voted=voted,
+        filters=filters,
+        following=following,
+    )
 
 
 def _desk_page(

@@ -151,11 +151,22 @@ def reviewer_queue(
     settings: SettingsDep,
     by: Reviewer,
     limit: Annotated[int, Query(ge=1)] = 50,
+    campaign_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    name: Annotated[str | None, Query(min_length=1, max_length=256)] = None,
+    after: Annotated[str | None, Query(max_length=32)] = None,
 ) -> ReviewerQueue:
-    """The items waiting for this reviewer's vote, oldest first (one's own; admins any)."""
+    """The items waiting for this reviewer's vote, oldest first, by campaign or label, a page
+    at a time (one's own; admins any)."""
     _own_or_admin(by, reviewer_id)
-    limit = min(limit, settings.max_page_size)
-    return ReviewerQueue(items=review.reviewer_queue(session, reviewer_id=reviewer_id, limit=limit))
+    queued = review.reviewer_queue(
+        session,
+        reviewer_id=reviewer_id,
+        limit=min(limit, settings.max_page_size),
+        campaign_id=campaign_id,
+        name=name,
+        after=after,
+    )
+    return ReviewerQueue.model_validate(queued)
 
 
 @router.get("/reviewers/{reviewer_id}/items/{item_id}")

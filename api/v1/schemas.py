@@ -245,9 +245,12 @@ class UnstaffedList(Public):
 
 
 class ReviewerQueue(Public):
-    """The items waiting for a reviewer, oldest first."""
+    """The items waiting for a reviewer, oldest first: one page, how many wait in all, and
+    the `after` cursor of the next page (null on the last)."""
 
     items: list[QueuedItemPublic]
+    total: int
+    next_page_token: str | None
 
 
 class ProposalPublic(Public):

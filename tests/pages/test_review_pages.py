@@ -84,6 +84,14 @@ def test_a_committee_settles_the_disputed_field_of_a_structured_item(
     page.get_by_role("link", name="Review", exact=True).click()
     page.wait_for_url("**/review")
     expect(page.locator("table.review-queue tbody tr")).to_have_count(1)
+    expect(page.locator("main")).to_contain_text("oldest first: 1 waits")
+    page.get_by_label("Label").fill("no-such-label")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Filter").click()
+    expect(page.locator("table.review-queue tbody")).to_contain_text("under this filter")
+    page.get_by_label("Label").fill("ticket")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Filter").click()
     shoot(page, artifacts, "review-queue")
     with page.expect_navigation():
         page.get_by_role("link", name=f"Review item #{item_id}").click()

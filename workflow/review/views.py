@@ -1,14 +1,15 @@
 """What the committee's readers see: an item's standing, an item under review, their queue."""
 
+import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from workflow.identity.access import Actor
 from workflow.items.live import live_proposals
 from workflow.items.pipeline import last_decision
-from workflow.kernel.errors import Forbidden, NotFound
+from workflow.kernel.errors import Forbidden, InvalidInput, NotFound
 from workflow.kernel.states import ItemState
 from workflow.models import Decision, Item, ReviewAssignment
 from workflow.review.committee import VoteView, assigned, current_vote, vote_view
@@ -146,9 +147,33 @@ def review_view(session: Session, *, item_id: int, reviewer_id: str) -> ReviewVi
     )
 
 
-def reviewer_queue(session: Session, *, reviewer_id: str, limit: int) -> list[QueuedItemView]:
-    """Items in review that this reviewer is assigned to in their current round."""
-    statement = (
+@dataclass(frozen=True, slots=True)
+class ReviewerQueueView:
+    """One page of a reviewer's queue, how many wait in all (under the same filters), and the
+    cursor of the next page (None on the last)."""
+
+    items: tuple[QueuedItemView, ...]
+    total: int
+    next_page_token: str | None
+
+
+_CURSOR = re.compile(r"[0-9]{1,10}")
+
+
+def reviewer_queue(
+    session: Session,
+    *,
+    reviewer_id: str,
+    limit: int,
+    campaign_id: int | None = None,
+    name: str | None = None,
+    after: str | None = None,
+) -> ReviewerQueueView:
+    """Items in review whose current round the reviewer sits on, oldest first, a page at a
+    time (keyset on the id, which never changes), filtered by campaign and label."""
+    if after is not None and not _CURSOR.fullmatch(after):
+        raise InvalidInput(f"after {after!r} is not a cursor this queue gave")
+    waiting = (
         select(Item)
         .join(
             ReviewAssignment,
@@ -156,10 +181,23 @@ def reviewer_queue(session: Session, *, reviewer_id: str, limit: int) -> list[Qu
             & (col(ReviewAssignment.review_round) == col(Item.review_round)),
         )
         .where(ReviewAssignment.reviewer_id == reviewer_id, Item.state == ItemState.IN_REVIEW)
-        .order_by(col(Item.state_changed_at))
-        .limit(limit)
     )
-    return [
-        QueuedItemView(item_id=i.id or 0, trace_id=i.trace_id, name=i.name, round=i.review_round)
-        for i in session.exec(statement)
-    ]
+    if campaign_id is not None:
+        waiting = waiting.where(Item.campaign_id == campaign_id)
+    if name is not None:
+        waiting = waiting.where(Item.name == name)
+    total = session.exec(select(func.count()).select_from(waiting.subquery())).one()
+    if after is not None:
+        waiting = waiting.where(col(Item.id) > int(after))
+    rows = session.exec(waiting.order_by(col(Item.id)).limit(limit + 1)).all()
+    shown = rows[:limit]
+    return ReviewerQueueView(
+        items=tuple(
+            QueuedItemView(
+                item_id=i.id or 0, trace_id=i.trace_id, name=i.name, round=i.review_round
+            )
+            for i in shown
+        ),
+        total=total,
+        next_page_token=str(shown[-1].id) if len(rows) > limit else None,
+    )

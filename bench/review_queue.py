@@ -1,0 +1,125 @@
+"""The reviewer's queue page with 100,000 disputed items on PostgreSQL: the first page, a page
+deep in the queue (the keyset cursor of the 99,950th item), and the same queue's JSON; beside
+them, what a deep page costs when it is paged by OFFSET instead of a keyset.
+
+The items are written straight into the tables (one trace, one reviewer on every item's
+round), then ANALYZEd, as a database that has lived a while is.
+
+    uv run python bench/review_queue.py [--items 100000] [--runs 50]
+"""
+
+import argparse
+import statistics
+import time
+
+from annotate_page import PASSWORD, timed
+from fastapi.testclient import TestClient
+from harness import fresh_database, percentile, save_result
+from sqlalchemy import text
+
+from api.app import create_app
+from workflow.identity import tokens, users, web_sessions
+from workflow.identity.access import trusted
+from workflow.kernel.db import make_engine, unit_of_work
+from workflow.kernel.settings import Settings
+from workflow.traces import register_traces
+
+TRACE = {"info": {"trace_id": "tr-" + "cd" * 16, "request_time": "2026-11-01T00:00:00Z"}}
+PAGE = 50
+
+_ITEMS = """
+INSERT INTO items (trace_id, span_id, name, state, version, review_round, filled, escalation,
+                   state_changed_at, created_at)
+SELECT :trace, '', 'q' || n, 'in_review', 1, 1, 0, 0, now(), now()
+FROM generate_series(1, :items) AS n
+"""
+_ASSIGNED = """
+INSERT INTO review_assignments (item_id, review_round, reviewer_id, created_at)
+SELECT id, 1, reviewer, now() FROM items, (VALUES ('rev'), ('rev2')) AS r(reviewer)
+"""
+# The alternative: the same page reached by skipping rows rather than by a cursor.
+_BY_OFFSET = """
+SELECT i.id FROM items i JOIN review_assignments a
+  ON a.item_id = i.id AND a.review_round = i.review_round
+WHERE a.reviewer_id = 'rev' AND i.state = 'in_review'
+ORDER BY i.id LIMIT :page OFFSET :skip
+"""
+
+
+def prepare(url: str, items: int) -> tuple[str, str]:
+    """The items, a reviewer signed in; their session's secret and an API token."""
+    engine = make_engine(url)
+    with unit_of_work(engine) as session:
+        register_traces(session, payloads=[TRACE], actor="bench")
+        for name in ("rev", "rev2"):
+            users.create_user(
+                session, username=name, role="reviewer", password=PASSWORD, actor="bench"
+            )
+        session.execute(text(_ITEMS), {"trace": TRACE["info"]["trace_id"], "items": items})
+        session.execute(text(_ASSIGNED))
+        signed_in = web_sessions.login(session, username="rev", password=PASSWORD)
+        token, _ = tokens.issue(session, username="rev", name="bench", by=trusted("bench"))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("ANALYZE"))
+    engine.dispose()
+    assert signed_in is not None
+    return signed_in.secret, token
+
+
+def by_offset(url: str, items: int, runs: int) -> list[float]:
+    """Seconds each deep page took when paged by OFFSET."""
+    engine = make_engine(url)
+    times = []
+    with engine.connect() as connection:
+        for _ in range(runs):
+            began = time.perf_counter()
+            connection.execute(text(_BY_OFFSET), {"page": PAGE, "skip": items - PAGE}).all()
+            times.append(time.perf_counter() - began)
+    engine.dispose()
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=50)
+    options = parser.parse_args()
+    url = fresh_database("quorum_bench_review_queue")
+    secret, token = prepare(url, options.items)
+    settings = Settings(environment="test", database_url=url, secure_cookies=False)
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        deep = connection.execute(
+            text("SELECT id FROM items ORDER BY id OFFSET :skip LIMIT 1"),
+            {"skip": options.items - PAGE - 1},
+        ).scalar()
+    engine.dispose()
+    runs = {}
+    with TestClient(create_app(settings), base_url="http://127.0.0.1") as client:
+        client.cookies.set("quorum_session", secret)
+        runs["queue page, first"] = timed(client, "/review", options.runs)
+        runs["queue page, deep (keyset)"] = timed(client, f"/review?after={deep}", options.runs)
+        client.cookies.clear()
+        headers = {"Authorization": f"Bearer {token}"}
+        runs["queue JSON, first"] = timed(
+            client, "/api/v1/reviewers/rev/queue", options.runs, headers=headers
+        )
+    runs["deep page by OFFSET (query alone)"] = by_offset(url, options.items, options.runs)
+    figures = {
+        name: {
+            "median_ms": round(statistics.median(times) * 1000, 2),
+            "p99_ms": round(percentile(times, 0.99) * 1000, 2),
+        }
+        for name, times in runs.items()
+    }
+    for name, figure in figures.items():
+        print(f"{name}: median {figure['median_ms']} ms, p99 {figure['p99_ms']} ms")
+    keyset = figures["queue page, deep (keyset)"]["median_ms"]
+    offset = figures["deep page by OFFSET (query alone)"]["median_ms"]
+    print(f"deep page: OFFSET query alone / whole keyset page: {offset / keyset:.2f}x")
+    print("target: queue page median < 100 ms")
+    save_result("review_queue", {"items": options.items, **figures})
+
+
+if __name__ == "__main__":
+    main()
