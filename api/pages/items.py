@@ -31,6 +31,14 @@ def campaign_filter(field: str) -> int | None:
     return int(field)
 
 
+def next_page(path: str, filters: dict[str, str], token: str | None) -> str | None:
+    """The link to a list's next page, keeping the filters that were filled; None on the last."""
+    if token is None:
+        return None
+    kept = {key: value for key, value in filters.items() if value}
+    return f"{path}?" + urlencode({**kept, "after": token})
+
+
 @router.get("/items", response_class=HTMLResponse)
 def items_page(
     request: Request,
@@ -55,10 +63,6 @@ def items_page(
         trace_id=trace_id or None,
         after=after or None,
     )
-    following = None
-    if listed.next_page_token is not None:
-        kept = {key: value for key, value in filters.items() if value}
-        following = "/items?" + urlencode({**kept, "after": listed.next_page_token})
     return render(
         request,
         "items.html",
@@ -68,7 +72,7 @@ def items_page(
         states=list(ItemState),
         campaigns={c.id: c.name for c in campaigns.list_campaigns(session, by=page.actor)},
         sees_work=page.actor.sees_work,
-        following=following,
+        following=next_page("/items", filters, listed.next_page_token),
     )
 
 

@@ -2,13 +2,12 @@
 item's proposals and the engine's breakdown and cast my vote."""
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import LimitsDep, RowId, SessionDep
-from api.pages.items import Filter, campaign_filter
+from api.pages.items import Filter, campaign_filter, next_page
 from api.pages.sessions import FormFields, FormPage, Page, PageSession
 from api.pages.site import render
 from workflow import review
@@ -51,10 +50,6 @@ def review_queue(
         after=after or None,
     )
     filters = {"campaign_id": campaign_id, "name": name}
-    following = None
-    if queued.next_page_token is not None:
-        kept = {key: value for key, value in filters.items() if value}
-        following = "/review?" + urlencode({**kept, "after": queued.next_page_token})
     return render(
         request,
         "review_queue.html",
@@ -62,7 +57,7 @@ def review_queue(
         queued=queued,
         voted=voted,
         filters=filters,
-        following=following,
+        following=next_page("/review", filters, queued.next_page_token),
     )
 
 
