@@ -19,6 +19,7 @@ from workflow.consensus.stats.dataset import annotator_kappa, level_for, schema_
 from workflow.consensus.stats.dawid_skene import DawidSkeneResult, dawid_skene
 from workflow.consensus.stats.kappa import KappaMatrix, cohen_kappa, fleiss_kappa, kappa_matrix
 from workflow.consensus.stats.reliability import agreement_with, leave_one_out
+from workflow.consensus.stats.reliability_batch import batch_leave_one_out
 
 __all__ = [
     "AlphaResult",
@@ -40,6 +41,7 @@ __all__ = [
     "agreement_with",
     "alpha",
     "annotator_kappa",
+    "batch_leave_one_out",
     "cohen_kappa",
     "dawid_skene",
     "decide",

@@ -13,7 +13,7 @@ from workflow.consensus.engine import MIN_WEIGHT, evaluate_item
 from workflow.consensus.errors import ConsensusError, ValueMismatchError
 from workflow.consensus.rules import EPS, WEIGHT_DIGITS
 from workflow.consensus.schema import LabelSchemaSpec, ValueType
-from workflow.consensus.values import value_key, value_tags
+from workflow.consensus.values import canonical_values, value_key, value_tags
 
 OUTCOMES = (Outcome.AGREED, Outcome.DISPUTED, Outcome.INSUFFICIENT)
 AGREED, DISPUTED, INSUFFICIENT = 0, 1, 2
@@ -108,7 +108,7 @@ def encode_votes(
     """Object grid (None = missing) to codes in tie-break order: declared options, then JSON."""
     present = np.array([v is not None for v in column_values.ravel()]).reshape(column_values.shape)
     cells = column_values[present].tolist()
-    canonical = cells if validated else [spec.validate(v) for v in cells]
+    canonical = cells if validated else canonical_values(spec, cells)
     codes = np.full(column_values.shape, -1, dtype=np.int64)
     options = list(spec.options or ())
     tags, key_of = value_tags(canonical)
@@ -148,11 +148,13 @@ def evaluate_batch(
     annotators: Sequence[str] | None = None,
     reliability: Mapping[str, AnnotatorReliability] | None = None,
     min_proposals: int = 2,
+    validated: bool = False,
 ) -> BatchResult:
     """Evaluate many items at once: one row per item, one column per annotator, None = missing.
 
     Categorical/pass_fail rows may also be an integer array of option indices (-1 = missing)
     and numeric rows a float array (NaN = missing); structured schemas vectorise per field.
+    `validated` says the values are canonical already (votes and numbers skip the check).
     """
     width = len(rows[0]) if len(rows) else 0
     names = list(annotators) if annotators is not None else [f"a{i}" for i in range(width)]
@@ -160,9 +162,9 @@ def evaluate_batch(
         raise ConsensusError("one distinct annotator id per column is needed")
     kind = spec.value_type
     if kind in VOTE_TYPES:
-        return _votes(spec, rows, names, reliability, min_proposals)
+        return _votes(spec, rows, names, reliability, min_proposals, validated)
     if kind is ValueType.NUMERIC:
-        return _numbers(spec, rows, names, reliability, min_proposals)
+        return _numbers(spec, rows, names, reliability, min_proposals, validated)
     if kind is ValueType.STRUCTURED:
         # The structured batch builds on this module's kernels, so it can only be imported late.
         from workflow.consensus.batch_structured import evaluate_structured_batch
@@ -171,14 +173,15 @@ def evaluate_batch(
     return _per_item(spec, rows, names, reliability, min_proposals)
 
 
-def _votes(spec, rows, names, reliability, min_proposals) -> BatchResult:
+def _votes(spec, rows, names, reliability, min_proposals, validated) -> BatchResult:
     if isinstance(rows, np.ndarray) and rows.dtype.kind in "iu":
         codes = rows.astype(np.int64, copy=False)
         labels = list(spec.options or ())
         if not labels or codes.max(initial=-1) >= len(labels) or codes.min(initial=0) < -1:
             raise ValueMismatchError(spec.name, "", "option index out of range")
     else:
-        codes, labels = encode_votes(spec, np.array(rows, dtype=object).reshape(len(rows), -1))
+        grid = np.array(rows, dtype=object).reshape(len(rows), -1)
+        codes, labels = encode_votes(spec, grid, validated=validated)
     present = codes >= 0
     weights = weights_for(spec, names, present, reliability)
     kernel = vote_kernel(codes, weights)
@@ -187,14 +190,17 @@ def _votes(spec, rows, names, reliability, min_proposals) -> BatchResult:
     return BatchResult(outcomes, lookup[kernel.consensus], scores, support, n)
 
 
-def _numbers(spec, rows, names, reliability, min_proposals) -> BatchResult:
+def _numbers(spec, rows, names, reliability, min_proposals, validated) -> BatchResult:
     if isinstance(rows, np.ndarray) and rows.dtype.kind == "f":
         values = rows
     else:
         grid = np.array(rows, dtype=object).reshape(len(rows), -1)
         present = grid != None  # noqa: E711 - element-wise comparison on an object array
         values = np.full(grid.shape, np.nan)
-        values[present] = [float(spec.validate(v)) for v in grid[present]]
+        cells = grid[present].tolist()
+        values[present] = [
+            float(v) for v in (cells if validated else canonical_values(spec, cells))
+        ]
     present = ~np.isnan(values)
     weights = weights_for(spec, names, present, reliability)
     kernel = median_kernel(values, weights, spec.tolerance)

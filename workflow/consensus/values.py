@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from typing import Any
 
 from workflow.consensus.errors import ValueMismatchError
@@ -181,3 +182,18 @@ def _is_json(value: Any) -> bool:
     if isinstance(value, dict):
         return all(isinstance(k, str) and _is_json(v) for k, v in value.items())
     return False
+
+
+def canonical_values(spec: LabelSchemaSpec, values: Iterable[Any]) -> list[Any]:
+    """`spec.validate` of each value, checking each distinct scalar once (a label set has few)."""
+    seen: dict[tuple[type, Any], Any] = {}
+    out = []
+    for value in values:
+        if value.__class__ not in _SCALARS:
+            out.append(spec.validate(value))
+            continue
+        tag = (value.__class__, value)
+        if tag not in seen:
+            seen[tag] = spec.validate(value)
+        out.append(seen[tag])
+    return out

@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from workflow.consensus.decision import ProposalInput
 from workflow.consensus.infer import infer_spec
 from workflow.consensus.schema import LabelSchemaSpec, ListMode, ValueType
 from workflow.consensus.stats.alpha import AlphaResult, alpha
 from workflow.consensus.stats.kappa import KappaMatrix, kappa_matrix
+from workflow.consensus.stats.ratings import ratings
 from workflow.consensus.structured import flatten, path_text
-from workflow.consensus.values import value_key
+from workflow.consensus.values import canonical_values
 
 
 def level_for(spec: LabelSchemaSpec) -> str:
@@ -49,47 +52,56 @@ def schema_alpha(
     seed: int = 0,
 ) -> dict[str, AlphaResult]:
     """Alpha for the schema (key "") or, for structured schemas, for every field path."""
-    canonical = {
-        item: [ProposalInput(p.annotator_id, spec.validate(p.value)) for p in props]
-        for item, props in items.items()
-    }
     if spec.value_type is not ValueType.STRUCTURED:
-        _, _, table = raters_by_units(canonical)
-        return {"": alpha(_coded(spec, table), level_for(spec), bootstrap=bootstrap, seed=seed)}
+        return {"": _alpha_of(spec, items, bootstrap=bootstrap, seed=seed)}
     fields: dict[str, dict[str, list[ProposalInput]]] = {}
     declared: dict[str, LabelSchemaSpec | None] = {}
-    for item, props in canonical.items():
-        for p in props:
-            for path, (leaf, value) in flatten(spec, p.value).items():
+    for item, props in items.items():
+        for p, value in zip(props, canonical_values(spec, (p.value for p in props)), strict=True):
+            for path, (leaf, part) in flatten(spec, value).items():
                 # Keyed list elements are separate paths per key, so pool them as one field.
                 name = path_text(tuple(s if s[0] == "field" else ("item", s[1], "*") for s in path))
                 fields.setdefault(name, {}).setdefault(f"{item}/{path_text(path)}", []).append(
-                    ProposalInput(p.annotator_id, value)
+                    ProposalInput(p.annotator_id, part)
                 )
                 declared.setdefault(name, leaf)
     out = {}
     for name in sorted(fields):
         values = [p.value for props in fields[name].values() for p in props]
         leaf = declared[name] or infer_spec(name, values)
-        _, _, table = raters_by_units(fields[name])
-        out[name] = alpha(_coded(leaf, table), level_for(leaf), bootstrap=bootstrap, seed=seed)
+        out[name] = _alpha_of(leaf, fields[name], bootstrap=bootstrap, seed=seed, validated=True)
     return out
 
 
-def _coded(spec: LabelSchemaSpec, table: list[list[Any]]) -> list[list[Any]]:
-    # Ordered options are ranked by declaration; other categories are compared by identity.
-    if spec.value_type is ValueType.CATEGORICAL and spec.ordered:
-        rank = {value_key(o): i for i, o in enumerate(spec.options or ())}
-        return [[None if v is None else rank[value_key(v)] for v in row] for row in table]
-    if level_for(spec) == "nominal":
-        return [[None if v is None else value_key(v) for v in row] for row in table]
-    return table
+def _alpha_of(
+    spec: LabelSchemaSpec,
+    items: Mapping[str, Sequence[ProposalInput]],
+    *,
+    bootstrap: int,
+    seed: int,
+    validated: bool = False,
+) -> AlphaResult:
+    level = level_for(spec)
+    rated = ratings(spec, items, validated=validated)
+    # Identities, ranks and numbers go to alpha as a float table, which it encodes in numpy;
+    # the distances of texts and lists need the values themselves.
+    if level == "nominal":
+        table = rated.table(rated.identity_codes())
+    elif level == "ordinal":
+        table = rated.table(rated.ranks(spec.options or ()))
+    elif level == "interval":
+        table = rated.table(np.array(rated.values, dtype=np.float64))
+    else:
+        by_unit = {unit: [] for unit in rated.units}
+        for r, u, value in zip(rated.rater, rated.unit, rated.values, strict=True):
+            by_unit[rated.units[u]].append(ProposalInput(rated.annotators[r], value))
+        _, _, table = raters_by_units(by_unit)
+    return alpha(table, level, bootstrap=bootstrap, seed=seed)
 
 
 def annotator_kappa(
     spec: LabelSchemaSpec, items: Mapping[str, Sequence[ProposalInput]]
 ) -> KappaMatrix:
     """Cohen's kappa between every pair of annotators on the items both labelled."""
-    annotators, _, table = raters_by_units(items)
-    keyed = [[None if v is None else value_key(spec.validate(v)) for v in row] for row in table]
-    return kappa_matrix(keyed, raters=annotators)
+    rated = ratings(spec, items)
+    return kappa_matrix(rated.table(rated.identity_codes()), raters=rated.annotators)

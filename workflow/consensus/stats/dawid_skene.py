@@ -12,7 +12,8 @@ from workflow.consensus.decision import AnnotatorReliability, ProposalInput
 from workflow.consensus.errors import ConsensusError
 from workflow.consensus.rules import option_order
 from workflow.consensus.schema import LabelSchemaSpec, ValueType
-from workflow.consensus.values import value_key, value_tags
+from workflow.consensus.stats.ratings import Ratings, ratings
+from workflow.consensus.values import value_key
 
 # Pseudo-observations of the pooled annotator added to every confusion row: an annotator with a
 # handful of items looks like the average annotator, one with hundreds looks like itself.
@@ -70,30 +71,42 @@ def dawid_skene(
     tolerance: float = 1e-6,
 ) -> DawidSkeneResult:
     """Fit Dawid-Skene by EM, starting from majority-vote shares; classes ordered by option."""
+    _check(spec, prior_strength)
+    return fit_dawid_skene(
+        spec,
+        ratings(spec, items),
+        prior_strength=prior_strength,
+        max_iterations=max_iterations,
+        tolerance=tolerance,
+    )
+
+
+def _check(spec: LabelSchemaSpec, prior_strength: float) -> None:
     if spec.value_type not in (ValueType.CATEGORICAL, ValueType.PASS_FAIL):
         raise ConsensusError("Dawid-Skene applies to categorical and pass_fail schemas")
     if prior_strength < 0:
         raise ConsensusError("prior_strength must be >= 0")
-    item_ids = tuple(sorted(items))
-    obs = [
-        (i, p.annotator_id, spec.validate(p.value))
-        for i, item in enumerate(item_ids)
-        for p in items[item]
-    ]
-    annotators = tuple(sorted({a for _, a, _ in obs}))
-    tags, key_of = value_tags([v for _, _, v in obs])
-    found = {key_of[t]: v for t, (_, _, v) in zip(tags, obs, strict=True)}
-    declared = {value_key(v): v for v in (spec.options or ())}
+
+
+def fit_dawid_skene(
+    spec: LabelSchemaSpec,
+    rated: Ratings,
+    *,
+    prior_strength: float = DEFAULT_PRIOR_STRENGTH,
+    max_iterations: int = 500,
+    tolerance: float = 1e-6,
+) -> DawidSkeneResult:
+    """`dawid_skene` of ratings already built (and validated) for the schema."""
+    _check(spec, prior_strength)
+    item_ids, annotators = rated.units, rated.annotators
+    codes, labels = rated.votes  # every declared option, and any other value found
     order = option_order(spec)
-    classes = tuple(sorted({**declared, **found}.values(), key=order))
-    if not obs or len(classes) < 2:
+    classes = tuple(sorted(labels, key=order))
+    if not rated.values or len(classes) < 2:
         raise ConsensusError("Dawid-Skene needs observations of at least two classes")
     class_index = {value_key(c): k for k, c in enumerate(classes)}
-    label_of = {t: class_index[k] for t, k in key_of.items()}
-    who = {a: j for j, a in enumerate(annotators)}
-    i_obs = np.array([o[0] for o in obs])
-    j_obs = np.array([who[o[1]] for o in obs])
-    l_obs = np.array([label_of[t] for t in tags])
+    i_obs, j_obs = rated.unit, rated.rater
+    l_obs = np.array([class_index[value_key(label)] for label in labels], dtype=np.int64)[codes]
     shape = (len(item_ids), len(annotators), len(classes))
     posteriors = _majority_shares(i_obs, l_obs, shape)
     iterations, converged = 0, False

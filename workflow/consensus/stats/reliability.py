@@ -53,12 +53,20 @@ def shrink(
     scores: Mapping[str, Sequence[float]], prior_strength: float = DEFAULT_PRIOR_STRENGTH
 ) -> dict[str, AnnotatorReliability]:
     """Posterior-mean style shrinkage of per-annotator mean scores towards the pooled mean."""
-    total = sum(len(s) for s in scores.values())
-    pooled = sum(sum(s) for s in scores.values()) / total if total else 0.5
+    totals = {annotator: (sum(s), len(s)) for annotator, s in scores.items()}
+    return shrink_totals(totals, prior_strength)
+
+
+def shrink_totals(
+    totals: Mapping[str, tuple[float, int]], prior_strength: float = DEFAULT_PRIOR_STRENGTH
+) -> dict[str, AnnotatorReliability]:
+    """`shrink` from each annotator's (sum of scores, number of scores)."""
+    n = sum(count for _, count in totals.values())
+    pooled = sum(total for total, _ in totals.values()) / n if n else 0.5
     out = {}
-    for annotator in sorted(scores):
-        values = scores[annotator]
-        raw = sum(values) / len(values) if values else None
-        shrunk = (sum(values) + prior_strength * pooled) / (len(values) + prior_strength)
-        out[annotator] = AnnotatorReliability(annotator, shrunk, len(values), raw)
+    for annotator in sorted(totals):
+        total, count = totals[annotator]
+        raw = total / count if count else None
+        shrunk = (total + prior_strength * pooled) / (count + prior_strength)
+        out[annotator] = AnnotatorReliability(annotator, shrunk, count, raw)
     return out
