@@ -16,6 +16,7 @@ from workflow.models import (
     Campaign,
     CampaignSchema,
     CampaignTrace,
+    DashboardSnapshot,
     Item,
     LabelSchema,
     Membership,
@@ -146,6 +147,8 @@ def create_campaign(
     add_unique(session, campaign, f"campaign {checked.name!r} already exists")
     assert campaign.id is not None
     _link_schemas(session, campaign.id, schemas)
+    # Its dashboard: empty until a decision asks for the first snapshot.
+    session.add(DashboardSnapshot(campaign_id=campaign.id))
     creator = session.exec(select(User.id).where(User.username == by.name)).first()
     if creator is not None:
         session.add(Membership(campaign_id=campaign.id, user_id=creator, role=UserRole.LEAD))

@@ -13,3 +13,4 @@ class TaskName(StrEnum):
     ROUTE_ITEM = "quorum.item.route"
     RESOLVE_ITEM = "quorum.item.resolve"
     PROMOTE_ITEM = "quorum.item.promote"
+    SNAPSHOT_CAMPAIGN = "quorum.campaign.snapshot"

@@ -2,6 +2,7 @@
 
 from workflow.models.assessments import Assessment, ProposalRevision, Role
 from workflow.models.audit import AuditEntry
+from workflow.models.dashboard import DashboardSnapshot
 from workflow.models.identity import ApiToken, Membership, User, WebSession
 from workflow.models.items import Decision, Item
 from workflow.models.outbox import OutboxMessage
@@ -26,6 +27,7 @@ __all__ = [
     "CampaignTrace",
     "CommitteeMember",
     "CommitteeRule",
+    "DashboardSnapshot",
     "Decision",
     "Item",
     "LabelSchema",

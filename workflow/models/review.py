@@ -110,3 +110,4 @@ class ReconcileRun(SQLModel, table=True):
     dead_lettered: int = 0
     leases_expired: int = 0
     reviews_escalated: int = 0
+    dashboards_refreshed: int = 0

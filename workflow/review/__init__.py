@@ -9,7 +9,13 @@ from workflow.review.committee import (
     resolve,
     route,
 )
-from workflow.review.committees import campaign_scope, committee, rule_of, set_committee
+from workflow.review.committees import (
+    campaign_reviewers,
+    campaign_scope,
+    committee,
+    rule_of,
+    set_committee,
+)
 from workflow.review.desk import ReviewDesk, review_desk
 from workflow.review.history import HistoryEntry, ItemHistory, item_history
 from workflow.review.quorum_rule import QuorumRule, Rule
@@ -42,6 +48,7 @@ __all__ = [
     "VoteRequest",
     "VoteView",
     "assigned",
+    "campaign_reviewers",
     "campaign_scope",
     "cast_vote",
     "committee",

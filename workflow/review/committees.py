@@ -8,7 +8,15 @@ from workflow import audit
 from workflow.identity.access import Permission
 from workflow.identity.users import actor_of
 from workflow.kernel.errors import InvalidInput
-from workflow.models import Campaign, CommitteeMember, CommitteeRule, Item, User
+from workflow.models import (
+    Campaign,
+    CampaignSchema,
+    CommitteeMember,
+    CommitteeRule,
+    Item,
+    LabelSchema,
+    User,
+)
 from workflow.models.base import utcnow
 from workflow.models.review import CAMPAIGN_SCOPE, DEFAULT_SCOPE, scope_campaign
 from workflow.review import unstaffed
@@ -20,6 +28,30 @@ def committee(session: Session, scope: str) -> list[str]:
     "default")."""
     statement = select(CommitteeMember.reviewer_id).where(CommitteeMember.scope == scope)
     return sorted(session.exec(statement).all())
+
+
+def campaign_reviewers(session: Session, campaign_id: int) -> set[str]:
+    """Everyone on a committee that reviews some of the campaign's items: its own committee if
+    it has members, else each of its schemas' committees, or the default one for a schema
+    without."""
+    own = committee(session, campaign_scope(campaign_id))
+    if own:
+        return set(own)
+    names = session.exec(
+        select(LabelSchema.name)
+        .join(CampaignSchema, col(CampaignSchema.schema_id) == LabelSchema.id)
+        .where(CampaignSchema.campaign_id == campaign_id)
+    ).all()
+    found: dict[str, set[str]] = {}
+    rows = select(CommitteeMember.scope, CommitteeMember.reviewer_id).where(
+        col(CommitteeMember.scope).in_([*names, DEFAULT_SCOPE])
+    )
+    for scope, reviewer in session.exec(rows):
+        found.setdefault(scope, set()).add(reviewer)
+    reviewers = set().union(*(found.get(name, set()) for name in names))
+    if any(name not in found for name in names):
+        reviewers |= found.get(DEFAULT_SCOPE, set())
+    return reviewers
 
 
 def campaign_scope(campaign_id: int) -> str:

@@ -1,12 +1,12 @@
 """The reconciler: re-publish unfinished work, dead-letter poison, re-drive idle items, give
-back the seats of lapsed claims, escalate overdue reviews."""
+back the seats of lapsed claims, escalate overdue reviews, refresh dashboards decisions missed."""
 
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
 from sqlmodel import Session, col, select, update
 
-from workflow import outbox, queue
+from workflow import dashboard, outbox, queue
 from workflow.kernel.states import RESUMED_BY, ItemState
 from workflow.models import Item, OutboxMessage, ReconcileRun
 from workflow.models.base import utcnow
@@ -22,6 +22,7 @@ class ReconcileReport:
     dead_lettered: int
     leases_expired: int = 0
     reviews_escalated: int = 0
+    dashboards_refreshed: int = 0
 
     def to_dict(self) -> dict[str, int]:
         """JSON-safe form."""
@@ -71,6 +72,7 @@ def reconcile(
         dead_lettered=dead,
         leases_expired=queue.expire_leases(session, limit=batch),
         reviews_escalated=deadlines.escalate_overdue(session, limit=batch),
+        dashboards_refreshed=dashboard.refresh_missed(session, limit=batch),
     )
     session.add(ReconcileRun(started_at=started, finished_at=utcnow(), **report.to_dict()))
     return report

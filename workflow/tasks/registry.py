@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from workflow import review
+from workflow import dashboard, review
 from workflow.items import pipeline
 from workflow.kernel.settings import Settings
 from workflow.kernel.task_names import TaskName
@@ -34,22 +34,49 @@ def _evaluate_together(
     )
 
 
+def _noting(run: Callable[..., Any]) -> Callable[..., Any]:
+    """`run`, then ask for the dashboards of its items' campaigns, which it may have decided."""
+
+    def noted(session: Session, **payload: Any) -> Any:
+        result = run(session, **payload)
+        ids = payload["item_ids"] if "item_ids" in payload else [payload["item_id"]]
+        dashboard.note_decisions(session, item_ids=ids)
+        return result
+
+    return noted
+
+
+def _noting_together(
+    together: Callable[[Session, list[dict[str, Any]]], Any],
+) -> Callable[[Session, list[dict[str, Any]]], Any]:
+    def noted(session: Session, payloads: list[dict[str, Any]]) -> Any:
+        result = together(session, payloads)
+        dashboard.note_decisions(session, item_ids=[p["item_id"] for p in payloads])
+        return result
+
+    return noted
+
+
 def tasks(settings: Settings) -> dict[str, Task]:
     """The tasks, by name, bound to these settings."""
     overlap = settings.default_overlap
     declared = (
         Task(
             TaskName.EVALUATE_ITEM,
-            partial(pipeline.evaluate, default_overlap=overlap),
-            together=partial(_evaluate_together, default_overlap=overlap),
+            _noting(partial(pipeline.evaluate, default_overlap=overlap)),
+            together=_noting_together(partial(_evaluate_together, default_overlap=overlap)),
             # One publish, one Celery delivery and one set-based evaluation serve them all:
             # Celery's own cost, a publish and a delivery, was a third of an evaluation's.
             coalesce=50,
         ),
-        Task(TaskName.EVALUATE_ITEMS, partial(pipeline.evaluate_many, default_overlap=overlap)),
+        Task(
+            TaskName.EVALUATE_ITEMS,
+            _noting(partial(pipeline.evaluate_many, default_overlap=overlap)),
+        ),
         Task(TaskName.ROUTE_ITEM, review.route),
-        Task(TaskName.RESOLVE_ITEM, review.resolve),
+        Task(TaskName.RESOLVE_ITEM, _noting(review.resolve)),
         Task(TaskName.PROMOTE_ITEM, pipeline.promote),
+        Task(TaskName.SNAPSHOT_CAMPAIGN, dashboard.snapshot),
     )
     return {task.name: task for task in declared}
 

@@ -12,7 +12,7 @@ from workflow.consensus.infer import infer_spec
 from workflow.consensus.schema import LabelSchemaSpec, ListMode, ValueType
 from workflow.consensus.stats.alpha import AlphaResult, alpha
 from workflow.consensus.stats.kappa import KappaMatrix, kappa_matrix
-from workflow.consensus.stats.ratings import ratings
+from workflow.consensus.stats.ratings import Ratings, ratings
 from workflow.consensus.structured import flatten, path_text
 from workflow.consensus.values import canonical_values
 
@@ -81,8 +81,15 @@ def _alpha_of(
     seed: int,
     validated: bool = False,
 ) -> AlphaResult:
-    level = level_for(spec)
     rated = ratings(spec, items, validated=validated)
+    return ratings_alpha(spec, rated, bootstrap=bootstrap, seed=seed)
+
+
+def ratings_alpha(
+    spec: LabelSchemaSpec, rated: Ratings, *, bootstrap: int = 0, seed: int = 0
+) -> AlphaResult:
+    """Alpha of a schema that is not structured, from its ratings."""
+    level = level_for(spec)
     # Identities, ranks and numbers go to alpha as a float table, which it encodes in numpy;
     # the distances of texts and lists need the values themselves.
     if level == "nominal":
@@ -92,10 +99,7 @@ def _alpha_of(
     elif level == "interval":
         table = rated.table(np.array(rated.values, dtype=np.float64))
     else:
-        by_unit = {unit: [] for unit in rated.units}
-        for r, u, value in zip(rated.rater, rated.unit, rated.values, strict=True):
-            by_unit[rated.units[u]].append(ProposalInput(rated.annotators[r], value))
-        _, _, table = raters_by_units(by_unit)
+        _, _, table = raters_by_units(rated.by_unit())
     return alpha(table, level, bootstrap=bootstrap, seed=seed)
 
 

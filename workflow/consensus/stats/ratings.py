@@ -40,6 +40,13 @@ class Ratings:
         of_tag = {tag: code.setdefault(key, len(code)) for tag, key in key_of.items()}
         return np.array([of_tag[t] for t in tags], dtype=np.float64)
 
+    def by_unit(self) -> dict[str, list[ProposalInput]]:
+        """Unit id -> its proposals: the shape the item-by-item statistics take."""
+        out: dict[str, list[ProposalInput]] = {unit: [] for unit in self.units}
+        for rater, unit, value in zip(self.rater, self.unit, self.values, strict=True):
+            out[self.units[unit]].append(ProposalInput(self.annotators[rater], value))
+        return out
+
     @cached_property
     def votes(self) -> tuple[np.ndarray, list[Any]]:
         """Each value's code in the engine's tie-break order (declared options first) and the
