@@ -18,6 +18,7 @@ from api.limits import BodySizeLimit
 from api.mlflow.routes import router as mlflow_router
 from api.pages import admin as admin_pages
 from api.pages import campaigns as campaign_pages
+from api.pages import dashboard as dashboard_pages
 from api.pages import items as item_pages
 from api.pages import review as review_pages
 from api.pages import sessions as page_auth
@@ -151,5 +152,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(item_pages.router)
     app.include_router(work_pages.router)
     app.include_router(review_pages.router)
+    app.include_router(dashboard_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

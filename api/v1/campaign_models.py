@@ -220,3 +220,23 @@ class MyWork(Public):
 
     campaigns: list[MyCampaignPublic]
     claims: list[ClaimPublic]
+
+
+class DashboardPublic(Public):
+    """A campaign's dashboard as its last snapshot computed it."""
+
+    campaign_id: int
+    campaign: str
+    computed_at: Moment | None
+    stale: bool = Field(description="newer decisions are in; a snapshot was asked for")
+    took_seconds: float
+    figures: dict[str, JsonValue] = Field(
+        description="schemas (alpha per field with its interval, kappa, reliability), states,"
+        " progress, time_to_consensus and disputed_fields; empty before the first snapshot"
+    )
+
+
+class DashboardRefresh(Public):
+    """Whether a snapshot was asked for (False: one was on its way already)."""
+
+    asked: bool

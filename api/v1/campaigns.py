@@ -15,10 +15,12 @@ from api.v1.campaign_models import (
     CampaignProgressPublic,
     CampaignPublic,
     CampaignSettingsBody,
+    DashboardPublic,
+    DashboardRefresh,
     TracesAdded,
     TraceSelectionBody,
 )
-from workflow import campaigns
+from workflow import campaigns, dashboard
 
 router = APIRouter(prefix="/api/v1/campaigns", tags=["campaigns"])
 
@@ -121,3 +123,16 @@ def put_members(
     """Replace a campaign's members (lead, reviewer or annotator each); a lead stays a lead."""
     roles = campaigns.set_members(session, campaign_id=campaign_id, roles=body.members, by=by)
     return CampaignMembers(members=roles)
+
+
+@router.get("/{campaign_id}/dashboard")
+def get_dashboard(campaign_id: RowId, session: SessionDep, by: Reader) -> DashboardPublic:
+    """The campaign's agreement, reliability and progress figures (leads, reviewers, admins)."""
+    view = dashboard.dashboard(session, campaign_id=campaign_id, by=by)
+    return DashboardPublic.model_validate(view.to_dict())
+
+
+@router.post("/{campaign_id}/dashboard/refresh", status_code=202)
+def refresh_dashboard(campaign_id: RowId, session: SessionDep, by: Manager) -> DashboardRefresh:
+    """Ask a worker to compute the campaign's figures again now."""
+    return DashboardRefresh(asked=dashboard.refresh(session, campaign_id=campaign_id, by=by))
