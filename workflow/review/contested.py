@@ -77,7 +77,9 @@ class Dispute:
         return self.units[0].kind is UnitKind.WHOLE
 
     def unit(self, path: str) -> Unit | None:
-        """The unit at `path`, if one is voted."""
+        """The unit at `path`, if one is voted; the whole value is always one."""
+        if path == WHOLE:
+            return Unit(WHOLE, UnitKind.WHOLE, self.spec)
         return next((unit for unit in self.units if unit.path == path), None)
 
     def _leaves(self, value: Any) -> dict[Path, Any]:
