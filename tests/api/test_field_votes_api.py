@@ -3,49 +3,24 @@ list element to the vote one by one; votes on anything else are refused with not
 the resolved value is the settled field plus the voted ones, and the decision says per field
 how it was decided."""
 
-from tests.factories import trace_json
+from tests.api.test_review_api import propose
+from tests.factories import SPLIT_TICKETS, TAGGED_TICKET, trace_json
 from tests.identities import bearer, token_for
 
-TICKET = {
-    "name": "ticket",
-    "value_type": "structured",
-    "fields": [
-        {"name": "intent", "value_type": "categorical", "options": ["refund", "exchange"]},
-        {"name": "priority", "value_type": "numeric", "min_value": 1, "max_value": 3},
-        {"name": "tags", "value_type": "categorical_list", "options": ["billing", "urgent"]},
-    ],
-}
-# Two annotators: intent and the "billing" tag agree; priority and "urgent" are contested.
-PROPOSED = {
-    "ann": {"intent": "refund", "priority": 1, "tags": ["billing", "urgent"]},
-    "bob": {"intent": "refund", "priority": 3, "tags": ["billing"]},
-}
+PROPOSED = dict(zip(("ann", "bob"), SPLIT_TICKETS, strict=True))
 REVIEWERS = ("r1@x", "r2@x", "r3@x")
 
 
 def disputed_ticket(live, http) -> tuple[int, dict[str, dict[str, str]]]:
-    http.post("/api/v1/label-schemas", json={"spec": TICKET, "overlap": 2}).raise_for_status()
+    http.post(
+        "/api/v1/label-schemas", json={"spec": TAGGED_TICKET, "overlap": 2}
+    ).raise_for_status()
     headers = {name: bearer(token_for(live.engine, name, "reviewer")) for name in REVIEWERS}
     http.put("/api/v1/committees/ticket", json={"members": list(REVIEWERS)}).raise_for_status()
     trace = trace_json()
     http.post("/api/v1/traces", json=trace).raise_for_status()
     for annotator, value in PROPOSED.items():
-        logged = http.post(
-            f"/api/3.0/mlflow/traces/{trace['info']['trace_id']}/assessments",
-            json={
-                "assessment": {
-                    "assessment_name": "ticket",
-                    "source": {"source_type": "HUMAN", "source_id": annotator},
-                    "expectation": {
-                        "serialized_value": {
-                            "serialization_format": "JSON_FORMAT",
-                            "value": __import__("json").dumps(value),
-                        }
-                    },
-                }
-            },
-        )
-        assert logged.status_code == 200, logged.text
+        propose(http, trace["info"]["trace_id"], annotator, value, name="ticket")
     live.drain()
     (queued,) = http.get("/api/v1/reviewers/r1@x/queue", headers=headers["r1@x"]).json()["items"]
     return queued["item_id"], headers

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.factories import KEYED_ORDER
 from workflow.consensus import LabelSchemaSpec, decide
 from workflow.consensus.structured import flatten
 from workflow.review.contested import WHOLE, UnitKind, dispute
@@ -28,6 +29,11 @@ TICKET = LabelSchemaSpec.from_dict(
         "required_fields": ["intent", "priority"],
     }
 )
+# The priority and the "b" tag split; the intent and the "a" tag agree.
+SPLIT = [
+    {"intent": "refund", "priority": 1, "tags": ["a", "b"]},
+    {"intent": "refund", "priority": 3, "tags": ["a"]},
+]
 RULES = [
     STRICT_MAJORITY,
     QuorumRule(Rule.MAJORITY_OF_CAST, min_votes=2),
@@ -47,10 +53,7 @@ def whole(reviewer, value):
 
 
 def test_only_the_disputed_fields_and_contested_elements_are_voted():
-    values = [
-        {"intent": "refund", "priority": 1, "tags": ["a", "b"]},
-        {"intent": "refund", "priority": 3, "tags": ["a"]},
-    ]
+    values = SPLIT
     found = disputed(TICKET, values)
     assert [(u.path, u.kind) for u in found.units] == [
         ("priority", UnitKind.FIELD),
@@ -68,10 +71,7 @@ def test_only_the_disputed_fields_and_contested_elements_are_voted():
 
 
 def test_a_field_vote_replaces_the_reviewers_whole_value_vote_on_that_field_only():
-    values = [
-        {"intent": "refund", "priority": 1, "tags": ["a", "b"]},
-        {"intent": "refund", "priority": 3, "tags": ["a"]},
-    ]
+    values = SPLIT
     found = disputed(TICKET, values)
     ballots = unit_ballots(
         found,
@@ -112,20 +112,7 @@ def test_a_field_decided_absent_leaves_it_out_and_a_deadlocked_field_deadlocks_t
 
 
 def test_decided_units_that_make_a_value_the_schema_refuses_leave_it_pending_with_the_reason():
-    keyed = LabelSchemaSpec.from_dict(
-        {
-            "name": "order",
-            "value_type": "structured",
-            "fields": [
-                {
-                    "name": "items",
-                    "value_type": "structured",
-                    "list_key": "sku",
-                    "fields": [{"name": "qty", "value_type": "numeric"}],
-                }
-            ],
-        }
-    )
+    keyed = LabelSchemaSpec.from_dict(KEYED_ORDER)
     values = [
         {"items": [{"sku": "A", "qty": 1}]},
         {"items": [{"sku": "A", "qty": 2}, {"sku": "B", "qty": 1}]},
@@ -213,10 +200,7 @@ def test_a_resolved_value_fits_the_schema_keeps_every_settled_part_and_ignores_b
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.rule.value)
 def test_every_rule_decides_each_field_on_its_own(rule):
-    values = [
-        {"intent": "refund", "priority": 1, "tags": ["a", "b"]},
-        {"intent": "refund", "priority": 3, "tags": ["a"]},
-    ]
+    values = SPLIT
     found = disputed(TICKET, values)
     # Everyone agrees on the priority; the element splits two to one.
     ballots = unit_ballots(

@@ -8,6 +8,9 @@ import pytest
 from sqlmodel import func, select
 
 from tests.factories import (
+    KEYED_ORDER,
+    SPLIT_TICKETS,
+    TAGGED_TICKET,
     proposal_of,
     propose,
     registered_trace,
@@ -23,21 +26,13 @@ from workflow.models import AuditEntry, Item, Notification, Role, Vote
 from workflow.review import QuorumRule, Rule
 from workflow.review.quorum_rule import STRICT_MAJORITY
 
-TICKET = {
-    "name": "ticket",
-    "value_type": "structured",
-    "fields": [
-        {"name": "intent", "value_type": "categorical", "options": ["refund", "exchange"]},
-        {"name": "priority", "value_type": "numeric", "min_value": 1, "max_value": 3},
-        {"name": "tags", "value_type": "categorical_list", "options": ["billing", "urgent"]},
-    ],
-}
-ANN = {"intent": "refund", "priority": 1, "tags": ["billing", "urgent"]}
-BOB = {"intent": "refund", "priority": 3, "tags": ["billing"]}
+ANN, BOB = SPLIT_TICKETS
 COMMITTEE = ["r1@x", "r2@x", "r3@x"]
 
 
-def disputed(session, spec=TICKET, proposed=(("ann", ANN), ("bob", BOB)), rule=STRICT_MAJORITY):
+def disputed(
+    session, spec=TAGGED_TICKET, proposed=(("ann", ANN), ("bob", BOB)), rule=STRICT_MAJORITY
+):
     """An item two annotators split on, under `spec` (overlap 2), in review."""
     label_schemas.create_schema(session, spec=spec, overlap=len(proposed), actor="test")
     members = reviewers(session, *COMMITTEE)
@@ -159,26 +154,12 @@ def test_a_field_deadlock_escalates_once_and_an_overdue_chair_decides_it(session
     assert decision.record["chair_decided"] is True
 
 
-ORDER = {
-    "name": "order",
-    "value_type": "structured",
-    "fields": [
-        {
-            "name": "items",
-            "value_type": "structured",
-            "list_key": "sku",
-            "fields": [{"name": "qty", "value_type": "numeric"}],
-        }
-    ],
-}
-
-
 def test_votes_that_make_a_value_the_schema_refuses_keep_the_item_in_review_with_why(session):
     proposed = (
         ("ann", {"items": [{"sku": "A", "qty": 1}]}),
         ("bob", {"items": [{"sku": "A", "qty": 1}, {"sku": "B", "qty": 2}]}),
     )
-    _, item_id = disputed(session, spec=ORDER, proposed=proposed)
+    _, item_id = disputed(session, spec=KEYED_ORDER, proposed=proposed)
     ann, bob = proposal_of(session, item_id, "ann"), proposal_of(session, item_id, "bob")
     for reviewer in ("r1@x", "r2@x"):
         # B's quantity as bob has it, B's key as ann has it (none): an element without its key.
