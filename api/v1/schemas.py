@@ -185,8 +185,10 @@ class ItemPublic(Public):
 
 class HistoryEntryPublic(Public):
     """One event of an item's life: `proposal.submitted`, `proposal.edited`,
-    `proposal.withdrawn`, `decision.<outcome>`, `item.moved`, `review.routed`, `vote.cast`,
-    `review.escalated`, `claim.skipped` or `canonical.version`, with what it carried."""
+    `proposal.withdrawn`, `decision.<outcome>`, `item.moved`, `review.routed`, `vote.cast`
+    (with the `field` it is on, "" for the whole value), `review.escalated`, `review.unfit`
+    (decided votes whose value the schema refuses, with the `reason`), `claim.skipped` or
+    `canonical.version`, with what it carried."""
 
     at: Moment
     actor: str
