@@ -121,11 +121,15 @@ def _desk_page(
     **context: Any,
 ) -> Any:
     """The desk; `typed`, a corrected value sent back (refused), fills its form as it was,
-    and `unit_typed` (by field path) a field's write-in. Otherwise a structured value's form
-    starts from the fields the engine found settled."""
+    and `unit_typed` (by field path) a field's write-in. Otherwise the corrected value's form
+    starts from what is settled: the settled fields and elements of a dispute voted field by
+    field, else a structured value's fields the engine agreed on."""
     spec = LabelSchemaSpec.from_dict(desk.schema)
-    settled = (desk.review.evaluation or {}).get("consensus")
-    if typed is None and isinstance(settled, dict):
+    settled = desk.settled
+    if settled is None:
+        consensus = (desk.review.evaluation or {}).get("consensus")
+        settled = consensus if isinstance(consensus, dict) else None
+    if typed is None and settled is not None:
         typed = form_values.typed_from_value(spec, settled)
     return render(
         request,

@@ -68,6 +68,8 @@ def test_only_the_disputed_fields_and_contested_elements_are_voted():
         "note"
     ]
     assert found.changed({"intent": "refund", "priority": 2, "tags": ["a", "b"]}) == []
+    # What a corrected value starts from: the settled intent and the settled "a".
+    assert found.settled_value() == {"intent": "refund", "tags": ["a"]}
 
 
 def test_a_field_vote_replaces_the_reviewers_whole_value_vote_on_that_field_only():

@@ -133,20 +133,28 @@ class Dispute:
         schema (ConsensusError if it does not fit)."""
         if self.whole:
             return self.spec.validate(decided[WHOLE])
+        return self.spec.validate(self._value(decided))
+
+    def settled_value(self) -> Any:
+        """The settled parts alone as a value (each voted list with its settled elements),
+        what a corrected value starts from; None when the whole value is voted."""
+        return None if self.whole else self._value({})
+
+    def _value(self, decided: Mapping[str, Any]) -> Any:
+        # A unit missing from `decided` is left out: a field absent, an element dropped.
         leaves = dict(self.settled)
         for unit in self.units:
-            if unit.kind is UnitKind.FIELD and decided[unit.path]:
+            if unit.kind is UnitKind.FIELD and decided.get(unit.path):
                 leaves[unit.leaf] = decided[unit.path][0]
         for path, elements in self.lists.items():
             kept = set(elements.kept)
             kept.update(
                 elements.key(unit.element)
                 for unit in self.units
-                if unit.kind is UnitKind.ELEMENT and unit.leaf == path and decided[unit.path]
+                if unit.kind is UnitKind.ELEMENT and unit.leaf == path and decided.get(unit.path)
             )
             leaves[path] = elements.rebuilt(kept)
-        value = leaves[()] if () in leaves else unflatten(leaves)
-        return self.spec.validate(value)
+        return leaves[()] if () in leaves else unflatten(leaves)
 
 
 def dispute(spec: LabelSchemaSpec, proposals: Sequence[Any], record: Mapping | None) -> Dispute:

@@ -37,7 +37,8 @@ class ReviewDesk:
     """What the review page shows a reviewer of the item. `votes`: the round's votes, shown
     once the reviewer has voted on the whole value (to the chair always), None until then,
     so nobody follows; `unit_votes`: per disputed unit, how each vote counts there, for the
-    units the reviewer has voted on (every one, to the chair or after a whole-value vote)."""
+    units the reviewer has voted on (every one, to the chair or after a whole-value vote);
+    `settled`, the settled parts as a value (None when the whole value is voted)."""
 
     review: ReviewView
     schema: dict[str, Any]
@@ -45,6 +46,7 @@ class ReviewDesk:
     votes: tuple[VoteView, ...] | None
     chair: str | None
     unit_votes: dict[str, tuple[UnitBallotView, ...]]
+    settled: Any
 
 
 def review_desk(session: Session, *, item_id: int, reviewer_id: str) -> ReviewDesk:
@@ -85,4 +87,5 @@ def review_desk(session: Session, *, item_id: int, reviewer_id: str) -> ReviewDe
         votes=tuple(vote_view(row) for row in rows if row.field == WHOLE) if sees_all else None,
         chair=chair,
         unit_votes=unit_votes,
+        settled=found.settled_value(),
     )
