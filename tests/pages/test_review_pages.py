@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from tests.api.conftest import LiveServer
-from tests.factories import LIMITS, human, trace_json
+from tests.factories import LIMITS, TAGGED_TICKET, human, trace_json
 from tests.identities import PASSWORD, ensure_user
 from tests.pages.conftest import BrowserPage, assert_accessible, sign_in
 from tests.pages.test_items_pages import shoot
@@ -23,14 +23,8 @@ from workflow.items import label_schemas
 from workflow.kernel.db import unit_of_work
 from workflow.models import Assessment, Vote
 
-TICKET = {
-    "name": "ticket",
-    "value_type": "structured",
-    "fields": [
-        {"name": "intent", "value_type": "categorical", "options": ["refund", "exchange"]},
-        {"name": "priority", "value_type": "numeric", "min_value": 1, "max_value": 3},
-    ],
-}
+# The shared ticket without its tags: an intent and a priority.
+TICKET = {**TAGGED_TICKET, "fields": TAGGED_TICKET["fields"][:2]}
 # The intent is agreed; the priority is what the committee has to settle.
 PROPOSED = [("ann", 1, "Asked twice."), ("bob", 3, HOSTILE[1]), ("cid", 2, None)]
 COMMITTEE = ["rev-a", "rev-b", "rev-c"]
