@@ -18,6 +18,34 @@ from workflow.review.quorum_rule import Choice
 from workflow.tasks.registry import tasks
 
 LIMITS = ValueLimits()
+# A structured label with a list field: the schema of the field-level review tests.
+TAGGED_TICKET = {
+    "name": "ticket",
+    "value_type": "structured",
+    "fields": [
+        {"name": "intent", "value_type": "categorical", "options": ["refund", "exchange"]},
+        {"name": "priority", "value_type": "numeric", "min_value": 1, "max_value": 3},
+        {"name": "tags", "value_type": "categorical_list", "options": ["billing", "urgent"]},
+    ],
+}
+# Two proposals of it: the intent and the "billing" tag agree, the priority and "urgent" split.
+SPLIT_TICKETS = (
+    {"intent": "refund", "priority": 1, "tags": ["billing", "urgent"]},
+    {"intent": "refund", "priority": 3, "tags": ["billing"]},
+)
+# A structured label holding a list of objects keyed by their "sku".
+KEYED_ORDER = {
+    "name": "order",
+    "value_type": "structured",
+    "fields": [
+        {
+            "name": "items",
+            "value_type": "structured",
+            "list_key": "sku",
+            "fields": [{"name": "qty", "value_type": "numeric"}],
+        }
+    ],
+}
 ROOT_SPAN = "cae1e44d99366d7d"
 RETRIEVER_SPAN = "8baa12146d72ae58"
 

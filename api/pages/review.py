@@ -1,6 +1,8 @@
 """The reviewer's pages: the disputed items assigned to me, and the desk where I read one
 item's proposals and the engine's breakdown and cast my vote."""
 
+import json
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -61,20 +63,73 @@ def review_queue(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Pick:
+    """A value a disputed field may be voted, as the desk offers it: what the form sends
+    (a proposal that holds it), whether the field is there at all, and who proposed it."""
+
+    sent: str
+    present: bool
+    value: Any
+    annotators: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class UnitForm:
+    """The desk's forms for one disputed field or contested element: the values proposed
+    for a field, its write-in (named `name`, generated from the field's spec) and my vote."""
+
+    unit: review.ContestedView
+    name: str
+    picks: tuple[Pick, ...]
+    field: form_values.Field | None
+    mine: review.VoteView | None
+
+
+def _picks(unit: review.ContestedView) -> tuple[Pick, ...]:
+    """A field's distinct proposed values, each once with everyone who proposed it."""
+    found: dict[str, Pick] = {}
+    for p in unit.proposed:
+        key = json.dumps([p.present, p.value], sort_keys=True)
+        held = found.get(key)
+        annotators = (*held.annotators, p.annotator) if held else (p.annotator,)
+        sent = held.sent if held else f"{Choice.PROPOSAL}:{p.assessment_id}"
+        found[key] = Pick(sent, p.present, p.value, annotators)
+    return tuple(found.values())
+
+
+def _unit_forms(desk: review.ReviewDesk, typed: dict[str, Any]) -> tuple[UnitForm, ...]:
+    mine = {vote.field: vote for vote in desk.review.my_field_votes}
+    forms = []
+    for i, unit in enumerate(desk.review.contested, start=1):
+        name, spec = f"unit{i}", LabelSchemaSpec.from_dict(unit.spec)
+        write = None
+        if unit.kind is review.UnitKind.FIELD:
+            write = form_values.form_fields(spec, typed.get(unit.path, {}), name, required=False)
+        forms.append(UnitForm(unit, name, _picks(unit), write, mine.get(unit.path)))
+    return tuple(forms)
+
+
 def _desk_page(
     request: Request,
     page: PageSession,
     desk: review.ReviewDesk,
     *,
     typed: dict[str, list[str]] | None = None,
+    unit_typed: dict[str, Any] | None = None,
     status: int = 200,
     **context: Any,
 ) -> Any:
-    """The desk; `typed`, a corrected value sent back (refused), fills its form as it was.
-    Otherwise a structured value's form starts from the fields the engine found settled."""
+    """The desk; `typed`, a corrected value sent back (refused), fills its form as it was,
+    and `unit_typed` (by field path) a field's write-in. Otherwise the corrected value's form
+    starts from what is settled: the settled fields and elements of a dispute voted field by
+    field, else a structured value's fields the engine agreed on."""
     spec = LabelSchemaSpec.from_dict(desk.schema)
-    settled = (desk.review.evaluation or {}).get("consensus")
-    if typed is None and isinstance(settled, dict):
+    settled = desk.settled
+    if settled is None:
+        consensus = (desk.review.evaluation or {}).get("consensus")
+        settled = consensus if isinstance(consensus, dict) else None
+    if typed is None and settled is not None:
         typed = form_values.typed_from_value(spec, settled)
     return render(
         request,
@@ -83,6 +138,7 @@ def _desk_page(
         status=status,
         desk=desk,
         field=form_values.form_fields(spec, typed or {}),
+        units=_unit_forms(desk, unit_typed or {}),
         **context,
     )
 
@@ -106,20 +162,35 @@ def review_item(
 
 
 def _request(fields: dict[str, list[str]], desk: review.ReviewDesk) -> review.VoteRequest:
-    """The vote the form asks for: a proposal, a corrected value, or an abstention."""
+    """The vote the form asks for, on the whole value or on the disputed unit its `field`
+    names: a proposal, a corrected value, keep, drop, or an abstention."""
     comment = (fields.get("comment") or [""])[0].replace("\r\n", "\n").strip() or None
     if comment is not None and len(comment) > MAX_COMMENT_CHARS:
         raise InvalidInput(f"a comment is at most {MAX_COMMENT_CHARS} characters")
+    path = (fields.get("field") or [""])[0]
     chosen = (fields.get("vote") or [""])[0]
     if chosen == Choice.VALUE:
-        value = form_values.value_from_form(LabelSchemaSpec.from_dict(desk.schema), fields)
-        return review.VoteRequest(Choice.VALUE, value=value, comment=comment)
-    if chosen == Choice.ABSTAIN:
-        return review.VoteRequest(Choice.ABSTAIN, comment=comment)
+        spec, name = _written(desk, path)
+        value = form_values.value_from_form(spec, fields, name)
+        return review.VoteRequest(Choice.VALUE, value=value, comment=comment, field=path)
+    if chosen in (Choice.ABSTAIN, Choice.KEEP, Choice.DROP):
+        return review.VoteRequest(Choice(chosen), comment=comment, field=path)
     assessment_id = chosen.removeprefix(f"{Choice.PROPOSAL}:")
     if assessment_id == chosen or not assessment_id:
         raise InvalidInput("choose a proposal, write a corrected value, or abstain")
-    return review.VoteRequest(Choice.PROPOSAL, assessment_id=assessment_id, comment=comment)
+    return review.VoteRequest(
+        Choice.PROPOSAL, assessment_id=assessment_id, comment=comment, field=path
+    )
+
+
+def _written(desk: review.ReviewDesk, path: str) -> tuple[LabelSchemaSpec, str]:
+    """The spec a value written for `path` must fit, and the name its form fields have."""
+    if not path:
+        return LabelSchemaSpec.from_dict(desk.schema), form_values.VALUE
+    for i, unit in enumerate(desk.review.contested, start=1):
+        if unit.path == path and unit.kind is review.UnitKind.FIELD:
+            return LabelSchemaSpec.from_dict(unit.spec), f"unit{i}"
+    raise InvalidInput(f"{path!r} is not a disputed field of this item")
 
 
 @router.post("/review/items/{item_id}/vote", response_class=HTMLResponse)
@@ -147,6 +218,11 @@ def vote(
             )
     except (InvalidInput, Conflict, Forbidden) as exc:
         code = 400 if isinstance(exc, InvalidInput) else 409 if isinstance(exc, Conflict) else 403
-        typed = fields if (fields.get("vote") or [""])[0] == Choice.VALUE else None
-        return _desk_page(request, page, desk, typed=typed, status=code, error=str(exc))
+        written = (fields.get("vote") or [""])[0] == Choice.VALUE
+        path = (fields.get("field") or [""])[0]
+        typed = fields if written and not path else None
+        unit_typed = {path: fields} if written and path else None
+        return _desk_page(
+            request, page, desk, typed=typed, unit_typed=unit_typed, status=code, error=str(exc)
+        )
     return RedirectResponse(f"/review/items/{item_id}?voted=true", status_code=303)

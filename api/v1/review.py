@@ -1,12 +1,13 @@
 """Label schemas, committees and the committee's review: /api/v1 JSON routes."""
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, JsonValue
 
 from api.auth import Manager, Reader, Reviewer
 from api.deps import LimitsDep, RowId, SessionDep, SettingsDep
+from api.v1.review_models import ReviewPublic, VoteCreate, VotePublic
 from api.v1.schemas import (
     CommitteePublic,
     ItemHistoryPublic,
@@ -14,10 +15,8 @@ from api.v1.schemas import (
     LabelSchemaList,
     LabelSchemaPublic,
     ReviewerQueue,
-    ReviewPublic,
     UnstaffedList,
     UnstaffedPublic,
-    VotePublic,
 )
 from workflow import campaigns, review
 from workflow.identity.access import Actor, Permission
@@ -57,15 +56,6 @@ def _committee(session, scope: str, members: list[str]) -> CommitteePublic:
         chair=rule.chair,
         deadline_hours=None if rule.deadline_seconds is None else rule.deadline_seconds / 3600,
     )
-
-
-class VoteCreate(BaseModel):
-    """A vote: pick a proposal, write a corrected value, or abstain."""
-
-    choice: Literal["proposal", "value", "abstain"]
-    assessment_id: str | None = None
-    value: JsonValue = None
-    comment: Annotated[str | None, Field(max_length=4000)] = None
 
 
 def _own_or_admin(by: Actor, reviewer_id: str) -> None:
@@ -188,7 +178,9 @@ def vote(
     limits: LimitsDep,
     by: Reviewer,
 ) -> VotePublic:
-    """Cast or change one's own vote in the item's current round (nobody votes for another)."""
+    """Cast or change one's own vote in the item's current round (nobody votes for another):
+    on the whole value, or on one disputed field or contested element (`field`, as the
+    review's `contested` names it)."""
     if reviewer_id != by.name:
         raise Forbidden(f"{by.name} may not vote as {reviewer_id}")
     request = review.VoteRequest(
@@ -196,6 +188,7 @@ def vote(
         assessment_id=body.assessment_id,
         value=body.value,
         comment=body.comment,
+        field=body.field,
     )
     cast = review.cast_vote(
         session, item_id=item_id, reviewer_id=reviewer_id, request=request, limits=limits

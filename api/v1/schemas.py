@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, JsonValue, PlainSerializer, WithJsonSchema
 
 from workflow.identity.access import Permission, UserRole
-from workflow.review.quorum_rule import Choice, Rule
+from workflow.review.quorum_rule import Rule
 
 # Written as `datetime.isoformat` does, as these routes always have (the MLflow routes use
 # protobuf's RFC 3339 instead).
@@ -185,8 +185,10 @@ class ItemPublic(Public):
 
 class HistoryEntryPublic(Public):
     """One event of an item's life: `proposal.submitted`, `proposal.edited`,
-    `proposal.withdrawn`, `decision.<outcome>`, `item.moved`, `review.routed`, `vote.cast`,
-    `review.escalated`, `claim.skipped` or `canonical.version`, with what it carried."""
+    `proposal.withdrawn`, `decision.<outcome>`, `item.moved`, `review.routed`, `vote.cast`
+    (with the `field` it is on, "" for the whole value), `review.escalated`, `review.unfit`
+    (decided votes whose value the schema refuses, with the `reason`), `claim.skipped` or
+    `canonical.version`, with what it carried."""
 
     at: Moment
     actor: str
@@ -251,44 +253,6 @@ class ReviewerQueue(Public):
     items: list[QueuedItemPublic]
     total: int
     next_page_token: str | None
-
-
-class ProposalPublic(Public):
-    """One annotator's live proposal."""
-
-    assessment_id: str
-    annotator: str
-    value: JsonValue
-    rationale: str | None
-    revision: int
-
-
-class MyVotePublic(Public):
-    """The reviewer's own vote in this round."""
-
-    choice: Choice
-    value: JsonValue
-    assessment_id: str | None
-
-
-class ReviewPublic(Public):
-    """An item under review: every proposal, the engine's breakdown, the committee, my vote."""
-
-    item: ItemPublic
-    proposals: list[ProposalPublic]
-    evaluation: dict[str, Any] | None
-    committee: list[str]
-    my_vote: MyVotePublic | None
-
-
-class VotePublic(Public):
-    """A vote as recorded."""
-
-    item_id: int
-    round: int
-    reviewer_id: str
-    choice: Choice
-    value: JsonValue
 
 
 class ItemSummaryPublic(ItemPublic):

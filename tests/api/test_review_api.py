@@ -1,17 +1,26 @@
 """The committee over HTTP with the embedded worker: schema, committee, dispute, votes."""
 
+import json
+
 from tests.factories import trace_json
 from tests.identities import bearer, token_for
 
 
-def propose(http, trace_id: str, annotator: str, value) -> None:
+def propose(http, trace_id: str, annotator: str, value, name: str = "verdict") -> None:
+    """`annotator`'s expectation through the MLflow route: a scalar in `value`, a dict or a
+    list serialized, as the mlflow client sends them."""
+    if isinstance(value, dict | list):
+        serialized = {"serialization_format": "JSON_FORMAT", "value": json.dumps(value)}
+        expectation = {"serialized_value": serialized}
+    else:
+        expectation = {"value": value}
     response = http.post(
         f"/api/3.0/mlflow/traces/{trace_id}/assessments",
         json={
             "assessment": {
-                "assessment_name": "verdict",
+                "assessment_name": name,
                 "source": {"source_type": "HUMAN", "source_id": annotator},
-                "expectation": {"value": value},
+                "expectation": expectation,
             }
         },
     )

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from tests.api.conftest import LiveServer
-from tests.factories import LIMITS, human, trace_json
+from tests.factories import LIMITS, TAGGED_TICKET, human, trace_json
 from tests.identities import PASSWORD, ensure_user
 from tests.pages.conftest import BrowserPage, assert_accessible, sign_in
 from tests.pages.test_items_pages import shoot
@@ -23,31 +23,36 @@ from workflow.items import label_schemas
 from workflow.kernel.db import unit_of_work
 from workflow.models import Assessment, Vote
 
-TICKET = {
-    "name": "ticket",
-    "value_type": "structured",
-    "fields": [
-        {"name": "intent", "value_type": "categorical", "options": ["refund", "exchange"]},
-        {"name": "priority", "value_type": "numeric", "min_value": 1, "max_value": 3},
-    ],
-}
+# The shared ticket without its tags: an intent and a priority.
+TICKET = {**TAGGED_TICKET, "fields": TAGGED_TICKET["fields"][:2]}
 # The intent is agreed; the priority is what the committee has to settle.
 PROPOSED = [("ann", 1, "Asked twice."), ("bob", 3, HOSTILE[1]), ("cid", 2, None)]
 COMMITTEE = ["rev-a", "rev-b", "rev-c"]
 
 
 def disputed_ticket(live: LiveServer) -> tuple[str, int]:
+    proposed = [
+        (annotator, {"intent": "refund", "priority": priority}, rationale)
+        for annotator, priority, rationale in PROPOSED
+    ]
+    return disputed(live, TICKET, proposed)
+
+
+def disputed(
+    live: LiveServer, spec: dict, proposed: list[tuple[str, object, str | None]]
+) -> tuple[str, int]:
+    """A trace whose item under `spec` the annotators of `proposed` (one item's quota) split
+    on, in review by the committee; its trace and item ids."""
     payload = trace_json()
     trace_id = payload["info"]["trace_id"]
     for name in [*COMMITTEE, "rev-z"]:
         ensure_user(live.engine, name, "reviewer", password=PASSWORD)
     with unit_of_work(live.engine) as session:
-        label_schemas.create_schema(session, spec=TICKET, overlap=3, actor="test")
+        label_schemas.create_schema(session, spec=spec, overlap=len(proposed), actor="test")
         traces.register_traces(session, payloads=[payload], actor="test")
         review.set_committee(session, scope="default", members=COMMITTEE, actor="test")
-        for annotator, priority, rationale in PROPOSED:
-            value = {"intent": "refund", "priority": priority}
-            draft = human("ticket", value, annotator, rationale=rationale)
+        for annotator, value, rationale in proposed:
+            draft = human(spec["name"], value, annotator, rationale=rationale)
             view = assessments.log_assessment(
                 session, trace_id=trace_id, draft=draft, by=trusted(annotator), limits=LIMITS
             )
@@ -152,4 +157,147 @@ def test_a_committee_settles_the_disputed_field_of_a_structured_item(
         a.value for a in trace.info.assessments if a.source.source_id == "quorum:committee"
     ]
     assert canonical == [{"intent": "refund", "priority": 2}]
+    assert browser_page.violations() == []
+
+
+def switch_to(browser_page: BrowserPage, live: LiveServer, name: str) -> None:
+    """Sign out whoever is signed in (if anyone) and sign in as `name`."""
+    page = browser_page.page
+    page.goto(f"{live.url}/review")
+    if not page.url.startswith(f"{live.url}/login"):
+        with page.expect_navigation():
+            page.get_by_role("button", name="Sign out").click()
+    sign_in(browser_page, live, name)
+
+
+def submitted(page: Page, button) -> int:
+    """Click a form's submit button: the answer's status (303 when it redirected)."""
+    with page.expect_navigation() as navigation:
+        button.click()
+    response = navigation.value
+    assert response is not None
+    return 303 if response.request.redirected_from is not None else response.status
+
+
+def committee_value(live: LiveServer, trace_id: str) -> list[object]:
+    """The committee's canonical values of the trace, read through the mlflow client."""
+    mlflow.set_tracking_uri(live.url)
+    trace = mlflow.get_trace(trace_id)
+    return [a.value for a in trace.info.assessments if a.source.source_id == "quorum:committee"]
+
+
+def field_votes(live: LiveServer, item_id: int) -> list[tuple[str, str, str, object]]:
+    with unit_of_work(live.engine) as session:
+        rows = session.exec(
+            select(Vote.reviewer_id, Vote.field, Vote.choice, Vote.value).where(
+                Vote.item_id == item_id
+            )
+        )
+        return sorted(rows.all())
+
+
+def test_two_members_write_the_disputed_field_alone_and_the_agreed_one_is_kept(
+    live, browser_page: BrowserPage, artifacts: Path
+):
+    trace_id, item_id = disputed_ticket(live)
+    page = browser_page.page
+    sign_in(browser_page, live, "rev-a")
+    page.goto(f"{live.url}/review/items/{item_id}")
+    # Only the disputed field is put to the vote; the agreed intent is not votable on its own.
+    units = page.locator("section.unit-vote")
+    expect(units).to_have_count(1)
+    expect(units.get_by_role("heading")).to_have_text("Field priority")
+    picks = units.locator("form.unit-pick")
+    for label in ("1 (ann)", "3 (bob)", "2 (cid)", "Abstain on it"):
+        expect(picks.get_by_label(label)).to_have_count(1)
+    expect(page.locator("table.fields tbody tr").filter(has_text="intent")).to_contain_text(
+        "settled"
+    )
+    write = units.locator("form.unit-write")
+    expect(write.get_by_label("priority")).to_have_attribute("max", "3")
+    shoot(page, artifacts, "review-desk-fields")
+    assert_accessible(page)
+
+    # Past the field's maximum: refused by the server too, shown as typed, nothing stored.
+    page.evaluate("document.querySelector('form.unit-write').noValidate = true")
+    write.get_by_label("priority").fill("7")
+    assert submitted(page, write.get_by_role("button", name="Vote for this priority")) == 400
+    expect(page.get_by_role("alert")).to_contain_text("7 is above the maximum 3")
+    expect(page.locator("form.unit-write").get_by_label("priority")).to_have_value("7")
+    assert field_votes(live, item_id) == []
+    assert_accessible(page)
+
+    write = page.locator("form.unit-write")
+    write.get_by_label("priority").fill("2")
+    assert submitted(page, write.get_by_role("button", name="Vote for this priority")) == 303
+    expect(page.get_by_role("status")).to_contain_text("Your vote is in")
+    expect(page.locator("section.unit-vote")).to_contain_text("You voted: value 2")
+    expect(page.locator("ul.unit-votes")).to_have_text("rev-a: 2")
+    assert field_votes(live, item_id) == [("rev-a", "priority", "value", 2)]
+
+    # The second member sees no one's vote on the field before casting their own.
+    switch_to(browser_page, live, "rev-b")
+    page.goto(f"{live.url}/review/items/{item_id}")
+    expect(page.locator("ul.unit-votes")).to_have_count(0)
+    expect(page.locator("ul.votes")).to_have_count(0)
+    # First ann's priority (decides nothing: one each), then, having seen rev-a's, a 2.
+    pick = page.locator("form.unit-pick")
+    pick.get_by_label("1 (ann)").check()
+    assert submitted(page, pick.get_by_role("button", name="Cast vote on priority")) == 303
+    expect(page.locator("ul.unit-votes li")).to_have_text(["rev-a: 2", "rev-b: 1"])
+    shoot(page, artifacts, "review-desk-field-voted")
+    write = page.locator("form.unit-write")
+    write.get_by_label("priority").fill("2")
+    assert submitted(page, write.get_by_role("button", name="Vote for this priority")) == 303
+    live.drain()
+    page.goto(f"{live.url}/review/items/{item_id}")
+    assert page.url.endswith(f"/items/{item_id}/history")
+    expect(page.locator("ol.timeline")).to_contain_text("quorum:committee resolved it")
+    expect(page.locator("table.decided-fields")).to_contain_text("priority")
+    shoot(page, artifacts, "history-fields")
+    assert committee_value(live, trace_id) == [{"intent": "refund", "priority": 2}]
+    assert browser_page.violations() == []
+
+
+LABELS = {
+    "name": "labels",
+    "value_type": "categorical_list",
+    "options": ["billing", "urgent", "vip"],
+}
+
+
+def test_a_list_is_resolved_element_by_element(live, browser_page: BrowserPage, artifacts: Path):
+    # "billing" is agreed; "urgent" and "vip" are each held by one of the two annotators.
+    proposed = [("ann", ["billing", "urgent"], None), ("bob", ["billing", "vip"], None)]
+    trace_id, item_id = disputed(live, LABELS, proposed)
+    page = browser_page.page
+    for reviewer, votes in (("rev-a", ("keep", "drop")), ("rev-b", ("keep", "abstain"))):
+        switch_to(browser_page, live, reviewer)
+        page.goto(f"{live.url}/review/items/{item_id}")
+        units = page.locator("section.unit-vote")
+        expect(units.get_by_role("heading")).to_have_text(
+            ["Element urgent of the list", "Element vip of the list"]
+        )
+        for unit, choice in zip(("urgent", "vip"), votes, strict=True):
+            form = page.locator("section.unit-vote", has_text=f"Element {unit}").locator("form")
+            label = {"keep": "Keep it", "drop": "Drop it", "abstain": "Abstain on it"}[choice]
+            form.get_by_label(label).check()
+            assert submitted(page, form.get_by_role("button")) == 303
+        if reviewer == "rev-a":
+            shoot(page, artifacts, "review-desk-elements")
+            assert_accessible(page)
+    expect(page.locator("section.unit-vote", has_text="Element vip").locator("li")).to_have_text(
+        ["rev-a: drop", "rev-b: abstains"]
+    )
+    live.drain()
+    # "urgent" kept by two of three; "vip" dropped by one, with an abstention: not yet decided.
+    page.goto(f"{live.url}/review/items/{item_id}")
+    assert page.url.endswith(f"/review/items/{item_id}")
+    switch_to(browser_page, live, "rev-c")
+    page.goto(f"{live.url}/review/items/{item_id}")
+    form = page.locator("section.unit-vote", has_text="Element vip").locator("form")
+    form.get_by_label("Drop it").check()
+    assert submitted(page, form.get_by_role("button")) == 303
+    live.drain()
+    assert committee_value(live, trace_id) == [["billing", "urgent"]]
     assert browser_page.violations() == []

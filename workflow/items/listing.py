@@ -58,11 +58,13 @@ class DecisionSummary:
 
 @dataclass(frozen=True, slots=True)
 class VoteSummary:
-    """A reviewer's vote in the item's current round."""
+    """A reviewer's vote in the item's current round, on the whole value (`field` "") or
+    on one disputed field or list element."""
 
     reviewer: str
     choice: str
     at: datetime
+    field: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,12 +218,15 @@ def _current_votes(session: Session, item_ids: list[int]) -> dict[int, list[Vote
             & (col(Item.review_round) == col(Vote.review_round)),
         )
         .where(col(Vote.item_id).in_(item_ids))
-        .order_by(col(Vote.item_id), col(Vote.reviewer_id))
+        .order_by(col(Vote.item_id), col(Vote.reviewer_id), col(Vote.field))
     )
     found: dict[int, list[VoteSummary]] = {}
     for vote in session.exec(statement):
         summary = VoteSummary(
-            reviewer=vote.reviewer_id, choice=vote.choice, at=as_utc(vote.updated_at)
+            reviewer=vote.reviewer_id,
+            choice=vote.choice,
+            at=as_utc(vote.updated_at),
+            field=vote.field,
         )
         found.setdefault(vote.item_id, []).append(summary)
     return found

@@ -73,6 +73,9 @@ class Item(SQLModel, table=True):
     # has escalated: 0 not at all, 1 to the chair, 2 to the leads. The reconciler drives both.
     review_due_at: datetime | None = Field(default=None, sa_column=time_column(nullable=True))
     escalation: int = 0
+    # Why the round's decided votes make no value the schema accepts (None: they do, or the
+    # round is undecided); the item stays in review until a vote changes.
+    review_problem: str | None = Field(default=None, max_length=2000)
     state_changed_at: datetime = Field(default_factory=utcnow, sa_column=time_column(now=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=time_column(now=True))
 

@@ -58,18 +58,23 @@ class ReviewAssignment(SQLModel, table=True):
 
 
 class Vote(SQLModel, table=True):
-    """A reviewer's current vote in one round: a proposal, a corrected value, or an abstention."""
+    """A reviewer's current vote in one round on the whole value (`field` ""): a proposal, a
+    corrected value, or an abstention; or on one disputed field or contested list element
+    (`field` its path): a proposal's value for it, a written one, keep, drop, or abstain."""
 
     __tablename__ = "votes"
     __table_args__ = (
-        UniqueConstraint("item_id", "review_round", "reviewer_id", name="uq_vote_per_round"),
+        UniqueConstraint(
+            "item_id", "review_round", "reviewer_id", "field", name="uq_vote_per_round_field"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="items.id", index=True)
     review_round: int
     reviewer_id: str = Field(max_length=256)
-    choice: str = Field(max_length=16)  # "proposal", "value" or "abstain"
+    field: str = Field(default="", max_length=1024)
+    choice: str = Field(max_length=16)  # "proposal", "value", "keep", "drop" or "abstain"
     assessment_id: str | None = Field(default=None, max_length=80)
     value: Any = Field(default=None, sa_column=json_column(nullable=True))
     comment: str | None = None

@@ -176,11 +176,12 @@ class _Missing:
 MISSING = _Missing()
 
 
-def value_from_form(spec: LabelSchemaSpec, form: Form) -> Any:
-    """The value a submitted form makes, checked against the schema: InvalidInput naming
-    every field at fault, so the page can say what to fix."""
+def value_from_form(spec: LabelSchemaSpec, form: Form, name: str = VALUE) -> Any:
+    """The value a submitted form makes (its fields named from `name`, as `form_fields`
+    named them), checked against the schema: InvalidInput naming every field at fault, so
+    the page can say what to fix."""
     problems: list[str] = []
-    value = _parse(spec, form, VALUE, spec.name, problems)
+    value = _parse(spec, form, name, spec.name, problems)
     if value is MISSING:
         control = control_of(spec)
         if control in (Control.CHECKBOXES, Control.LINES):

@@ -16,14 +16,17 @@ from workflow.review.committees import (
     rule_of,
     set_committee,
 )
-from workflow.review.desk import ReviewDesk, review_desk
+from workflow.review.contested import WHOLE, UnitKind
+from workflow.review.desk import ReviewDesk, UnitBallotView, review_desk
 from workflow.review.history import HistoryEntry, ItemHistory, item_history
 from workflow.review.quorum_rule import QuorumRule, Rule
 from workflow.review.views import (
+    ContestedView,
     DecisionView,
     ItemStatusView,
     ItemView,
     ProposalView,
+    ProposedView,
     QueuedItemView,
     ReviewerQueueView,
     ReviewView,
@@ -33,18 +36,23 @@ from workflow.review.views import (
 )
 
 __all__ = [
+    "WHOLE",
+    "ContestedView",
     "DecisionView",
     "HistoryEntry",
     "ItemHistory",
     "ItemStatusView",
     "ItemView",
     "ProposalView",
+    "ProposedView",
     "QueuedItemView",
     "QuorumRule",
     "ReviewDesk",
     "ReviewView",
     "ReviewerQueueView",
     "Rule",
+    "UnitBallotView",
+    "UnitKind",
     "VoteRequest",
     "VoteView",
     "assigned",

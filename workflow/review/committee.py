@@ -6,15 +6,13 @@ from typing import Any
 from sqlmodel import Session, select
 
 from workflow import audit, notifications, outbox
-from workflow.consensus import ConsensusError
 from workflow.items import canonical
-from workflow.items.label_schemas import spec_for
 from workflow.items.live import live_proposals, signature
 from workflow.items.store import lock_item, transition
-from workflow.kernel.errors import Conflict, Forbidden, InvalidInput
+from workflow.kernel.errors import Conflict, Forbidden
 from workflow.kernel.states import ItemEvent, ItemState
 from workflow.kernel.task_names import TaskName
-from workflow.kernel.values import ValueLimits, check_value
+from workflow.kernel.values import ValueLimits
 from workflow.models import (
     Item,
     ReviewAssignment,
@@ -22,8 +20,11 @@ from workflow.models import (
 )
 from workflow.models.base import utcnow
 from workflow.review import deadlines
+from workflow.review.ballots import checked_value, item_dispute, round_ballots
 from workflow.review.committees import committee, rule_of, scope_for
-from workflow.review.quorum_rule import Ballot, Choice, Standing
+from workflow.review.contested import WHOLE
+from workflow.review.field_tally import resolve_units
+from workflow.review.quorum_rule import Choice, Standing
 
 ACTOR = "quorum:committee"
 
@@ -51,6 +52,7 @@ def route(session: Session, *, item_id: int) -> str:
     if waiting and not members:
         return item.state  # still nobody: the leads were told when it arrived
     item.escalated_at, item.escalation = None, deadlines.NOT_ESCALATED
+    item.review_problem = None
     item.review_due_at = deadlines.due_at(rule_of(session, scope), utcnow()) if members else None
     session.add(item)
     session.add_all(
@@ -79,12 +81,15 @@ def route(session: Session, *, item_id: int) -> str:
 
 @dataclass(frozen=True)
 class VoteRequest:
-    """A reviewer's vote as asked for: a proposal's id, a corrected value, or an abstention."""
+    """A reviewer's vote as asked for, on the whole value (`field` WHOLE) or on one disputed
+    field or contested element (`field` its path): a proposal's id, a corrected value, keep
+    or drop (an element), or an abstention."""
 
     choice: Choice
     assessment_id: str | None = None
     value: Any = None
     comment: str | None = None
+    field: str = WHOLE
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +103,7 @@ class VoteView:
     assessment_id: str | None
     value: Any
     comment: str | None
+    field: str = WHOLE
 
 
 def vote_view(vote: Vote) -> VoteView:
@@ -110,24 +116,8 @@ def vote_view(vote: Vote) -> VoteView:
         assessment_id=vote.assessment_id,
         value=vote.value,
         comment=vote.comment,
+        field=vote.field,
     )
-
-
-def _voted_value(session: Session, item: Item, request: VoteRequest, limits: ValueLimits) -> Any:
-    if request.choice is Choice.ABSTAIN:
-        return None
-    proposals = live_proposals(session, item.id)
-    if request.choice is Choice.PROPOSAL:
-        chosen = next((p for p in proposals if p.assessment_id == request.assessment_id), None)
-        if chosen is None:
-            raise InvalidInput(f"{request.assessment_id!r} is not a live proposal of this item")
-        return chosen.value
-    check_value(request.value, limits)
-    spec, _ = spec_for(session, item, [p.value for p in proposals])
-    try:
-        return spec.validate(request.value)
-    except ConsensusError as exc:
-        raise InvalidInput(f"the corrected value does not fit {item.name!r}: {exc}") from None
 
 
 def cast_vote(
@@ -139,11 +129,24 @@ def cast_vote(
         raise Conflict(f"item {item_id} is {item.state}, not in review")
     if reviewer_id not in assigned(session, item):
         raise Forbidden(f"{reviewer_id} does not review item {item_id} in this round")
-    value = _voted_value(session, item, request, limits)
-    vote = current_vote(session, item, reviewer_id) or Vote(
-        item_id=item_id, review_round=item.review_round, reviewer_id=reviewer_id
+    proposals = live_proposals(session, item_id)
+    value = checked_value(
+        item_dispute(session, item, proposals),
+        proposals,
+        field=request.field,
+        choice=request.choice,
+        assessment_id=request.assessment_id,
+        value=request.value,
+        limits=limits,
     )
-    vote.choice, vote.assessment_id, vote.value = request.choice, request.assessment_id, value
+    vote = current_vote(session, item, reviewer_id, request.field) or Vote(
+        item_id=item_id,
+        review_round=item.review_round,
+        reviewer_id=reviewer_id,
+        field=request.field,
+    )
+    picked = request.assessment_id if request.choice is Choice.PROPOSAL else None
+    vote.choice, vote.assessment_id, vote.value = request.choice, picked, value
     vote.comment, vote.updated_at = request.comment, utcnow()
     session.add(vote)
     audit.record(
@@ -154,6 +157,7 @@ def cast_vote(
         subject_id=str(item_id),
         round=item.review_round,
         choice=request.choice.value,
+        field=request.field,
     )
     outbox.enqueue(session, TaskName.RESOLVE_ITEM, item_id=item_id)
     session.flush()
@@ -161,7 +165,8 @@ def cast_vote(
 
 
 def resolve(session: Session, *, item_id: int) -> str:
-    """Apply the quorum rule to the round's votes: resolve, wait, or escalate a deadlock."""
+    """Apply the quorum rule to each disputed unit of the round: resolve when every unit is
+    decided and their value fits the schema, wait, or escalate a deadlock."""
     item = lock_item(session, item_id)
     if item.state != ItemState.IN_REVIEW:
         return item.state
@@ -170,25 +175,33 @@ def resolve(session: Session, *, item_id: int) -> str:
         select(Vote).where(Vote.item_id == item_id, Vote.review_round == item.review_round)
     ).all()
     rule = rule_of(session, scope_for(session, item))
-    ballots = [Ballot(v.reviewer_id, Choice(v.choice), v.value) for v in votes]
-    tally = rule.tally(len(members), ballots, overdue=item.escalation >= deadlines.TO_CHAIR)
-    if tally.standing is Standing.RESOLVED:
+    proposals = live_proposals(session, item_id)
+    found = item_dispute(session, item, proposals)
+    resolution = resolve_units(
+        rule,
+        found,
+        len(members),
+        round_ballots(found, votes, proposals),
+        overdue=item.escalation >= deadlines.TO_CHAIR,
+    )
+    _note_problem(session, item, resolution.problem)
+    if resolution.standing is Standing.RESOLVED:
         canonical.record_decision(
             session,
             item=item,
             outcome="resolved",
             method=canonical.COMMITTEE,
-            value=tally.value,
+            value=resolution.value,
             algorithm=rule.algorithm,
-            record=tally.to_dict(),
-            proposals=signature(live_proposals(session, item_id)),
-            voters=list(tally.voters),
+            record=resolution.to_dict(),
+            proposals=signature(proposals),
+            voters=list(resolution.voters),
         )
         item.review_due_at = None
         # The committee moved it, not the pipeline: its audit entry names the voters.
-        transition(session, item, ItemEvent.RESOLVE, actor=ACTOR, voters=list(tally.voters))
+        transition(session, item, ItemEvent.RESOLVE, actor=ACTOR, voters=list(resolution.voters))
         outbox.enqueue(session, TaskName.PROMOTE_ITEM, item_id=item_id)
-    elif tally.standing is Standing.DEADLOCKED and item.escalated_at is None:
+    elif resolution.standing is Standing.DEADLOCKED and item.escalated_at is None:
         item.escalated_at = utcnow()
         session.add(item)
         notifications.raise_once(
@@ -196,16 +209,37 @@ def resolve(session: Session, *, item_id: int) -> str:
             event="item.escalated",
             item=item,
             recipients=[notifications.LEADS],
-            tally=tally.to_dict(),
+            tally=resolution.to_dict(),
         )
     return item.state
 
 
-def current_vote(session: Session, item: Item, reviewer_id: str) -> Vote | None:
-    """A reviewer's vote in the item's current round, if they cast one."""
+def _note_problem(session: Session, item: Item, problem: str | None) -> None:
+    """Keep why the decided votes make no valid value, audited once per change, so a task
+    that runs twice records it once."""
+    if problem == item.review_problem:
+        return
+    item.review_problem = problem
+    session.add(item)
+    if problem is not None:
+        audit.record(
+            session,
+            actor=ACTOR,
+            action="review.unfit",
+            subject_type="item",
+            subject_id=str(item.id),
+            round=item.review_round,
+            reason=problem,
+        )
+
+
+def current_vote(session: Session, item: Item, reviewer_id: str, field: str = WHOLE) -> Vote | None:
+    """A reviewer's vote in the item's current round on `field` (the whole value unless
+    told), if they cast one."""
     statement = select(Vote).where(
         Vote.item_id == item.id,
         Vote.review_round == item.review_round,
         Vote.reviewer_id == reviewer_id,
+        Vote.field == field,
     )
     return session.exec(statement).first()

@@ -1,5 +1,6 @@
 """A reviewer's desk for one item: the review as the API gives it, the trace made readable,
-the schema a corrected value must fit, and the round's votes once they may be seen."""
+the schema a corrected value must fit, and the round's votes once they may be seen (on the
+whole value, and unit by unit)."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -7,24 +8,45 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from workflow.items.label_schemas import spec_for
+from workflow.items.live import live_proposals
 from workflow.models import Item, Vote
+from workflow.review.ballots import item_dispute, round_ballots
 from workflow.review.committee import VoteView, vote_view
 from workflow.review.committees import rule_of, scope_for
+from workflow.review.contested import WHOLE
+from workflow.review.quorum_rule import Choice
 from workflow.review.views import ReviewView, review_view
 from workflow.traces import get_trace
 from workflow.traces.reading import ReadableTrace, read_trace
 
 
 @dataclass(frozen=True, slots=True)
+class UnitBallotView:
+    """How one reviewer's vote counts on a disputed unit: `whole` when it is their vote on
+    the whole value; `present`, a field has a value (`value`) or an element is kept."""
+
+    reviewer_id: str
+    choice: Choice
+    present: bool
+    value: Any
+    whole: bool
+
+
+@dataclass(frozen=True, slots=True)
 class ReviewDesk:
     """What the review page shows a reviewer of the item. `votes`: the round's votes, shown
-    once the reviewer has voted (to the chair always), None until then, so nobody follows."""
+    once the reviewer has voted on the whole value (to the chair always), None until then,
+    so nobody follows; `unit_votes`: per disputed unit, how each vote counts there, for the
+    units the reviewer has voted on (every one, to the chair or after a whole-value vote);
+    `settled`, the settled parts as a value (None when the whole value is voted)."""
 
     review: ReviewView
     schema: dict[str, Any]
     trace: ReadableTrace
     votes: tuple[VoteView, ...] | None
     chair: str | None
+    unit_votes: dict[str, tuple[UnitBallotView, ...]]
+    settled: Any
 
 
 def review_desk(session: Session, *, item_id: int, reviewer_id: str) -> ReviewDesk:
@@ -33,19 +55,37 @@ def review_desk(session: Session, *, item_id: int, reviewer_id: str) -> ReviewDe
     item = session.get_one(Item, item_id)
     spec, _ = spec_for(session, item, [proposal.value for proposal in review.proposals])
     chair = rule_of(session, scope_for(session, item)).chair
-    votes = None
-    if review.my_vote is not None or reviewer_id == chair:
-        rows = session.exec(
-            select(Vote)
-            .where(Vote.item_id == item_id, Vote.review_round == item.review_round)
-            .order_by(col(Vote.reviewer_id))
+    sees_all = review.my_vote is not None or reviewer_id == chair
+    rows = session.exec(
+        select(Vote)
+        .where(Vote.item_id == item_id, Vote.review_round == item.review_round)
+        .order_by(col(Vote.reviewer_id), col(Vote.field))
+    ).all()
+    seen = {vote.field for vote in review.my_field_votes}
+    proposals = live_proposals(session, item_id)
+    found = item_dispute(session, item, proposals)
+    own = {(row.reviewer_id, row.field) for row in rows}
+    unit_votes = {
+        path: tuple(
+            UnitBallotView(
+                reviewer_id=b.reviewer_id,
+                choice=b.choice,
+                present=bool(b.value),
+                value=b.value[0] if isinstance(b.value, list) and b.value else None,
+                whole=(b.reviewer_id, path) not in own,
+            )
+            for b in sorted(ballots, key=lambda b: b.reviewer_id)
         )
-        votes = tuple(vote_view(row) for row in rows)
+        for path, ballots in round_ballots(found, rows, proposals).items()
+        if path != WHOLE and (sees_all or path in seen)
+    }
     trace = get_trace(session, trace_id=item.trace_id)
     return ReviewDesk(
         review=review,
         schema=spec.to_dict(),
         trace=read_trace(trace.trace_id, trace.info, trace.spans, item.span_id or None),
-        votes=votes,
+        votes=tuple(vote_view(row) for row in rows if row.field == WHOLE) if sees_all else None,
         chair=chair,
+        unit_votes=unit_votes,
+        settled=found.settled_value(),
     )

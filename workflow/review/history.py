@@ -19,6 +19,7 @@ _ITEM_ACTIONS = {
     "item.route": "review.routed",
     "vote.cast": "vote.cast",
     "item.escalate": "review.escalated",
+    "review.unfit": "review.unfit",
     "claim.skip": "claim.skipped",
 }
 _ASSESSMENT_ACTIONS = {"proposal.delete": "proposal.withdrawn"}
@@ -133,12 +134,10 @@ def _audited(session: Session, item_id: int, assessment_ids: list[str]) -> list[
         .order_by(col(AuditEntry.id))
     ).all()
     votes = {
-        (vote.review_round, vote.reviewer_id): vote
+        (vote.review_round, vote.reviewer_id, vote.field): vote
         for vote in session.exec(select(Vote).where(Vote.item_id == item_id))
     }
-    last_cast = {
-        (row.details.get("round"), row.actor): row.id for row in rows if row.action == "vote.cast"
-    }
+    last_cast = {_vote_key(row): row.id for row in rows if row.action == "vote.cast"}
     entries = []
     for row in rows:
         names = _ITEM_ACTIONS if row.subject_type == "item" else _ASSESSMENT_ACTIONS
@@ -146,10 +145,15 @@ def _audited(session: Session, item_id: int, assessment_ids: list[str]) -> list[
         if event is None:
             continue
         details = dict(row.details)
-        key = (details.get("round"), row.actor)
+        key = _vote_key(row)
         if row.action == "vote.cast" and last_cast.get(key) == row.id and key in votes:
             details.update(value=votes[key].value, comment=votes[key].comment)
         if row.subject_type == "assessment":
             details["assessment_id"] = row.subject_id
         entries.append(HistoryEntry(as_utc(row.at), row.actor, event, details))
     return entries
+
+
+def _vote_key(row: AuditEntry) -> tuple[Any, str, str]:
+    """The vote an audited cast is of: its round, reviewer and field ("" before field votes)."""
+    return (row.details.get("round"), row.actor, row.details.get("field", ""))

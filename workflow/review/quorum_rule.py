@@ -12,6 +12,8 @@ class Choice(StrEnum):
 
     PROPOSAL = "proposal"  # one of the proposals, as it stands
     VALUE = "value"  # a corrected value written by the reviewer
+    KEEP = "keep"  # a contested list element stays in the list
+    DROP = "drop"  # a contested list element leaves it
     ABSTAIN = "abstain"
 
 

@@ -11,8 +11,10 @@ from workflow.items.live import live_proposals
 from workflow.items.pipeline import last_decision
 from workflow.kernel.errors import Forbidden, InvalidInput, NotFound
 from workflow.kernel.states import ItemState
-from workflow.models import Decision, Item, ReviewAssignment
+from workflow.models import Assessment, Decision, Item, ReviewAssignment, Vote
+from workflow.review.ballots import item_dispute
 from workflow.review.committee import VoteView, assigned, current_vote, vote_view
+from workflow.review.contested import WHOLE, Dispute, Unit, UnitKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,15 +60,43 @@ class ProposalView:
 
 
 @dataclass(frozen=True, slots=True)
+class ProposedView:
+    """What one proposal says on a disputed unit: for a field, whether it has the field and
+    its value there; for an element, whether it holds the element."""
+
+    assessment_id: str
+    annotator: str
+    present: bool
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class ContestedView:
+    """A disputed field or contested list element, voted on its own: `spec`, what a value
+    written for a field must fit; `element`, the element an element vote keeps or drops."""
+
+    path: str
+    kind: UnitKind
+    spec: dict[str, Any]
+    element: Any
+    proposed: tuple[ProposedView, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ReviewView:
     """An item under review as one of its reviewers sees it: every proposal, the engine's
-    breakdown, the committee and the reviewer's own vote in this round."""
+    breakdown, what is put to the vote unit by unit (`contested`, empty when the whole value
+    is voted), the committee, the reviewer's own votes in this round, and why the decided
+    votes make no value the schema accepts (`problem`), if they do not."""
 
     item: ItemView
     proposals: tuple[ProposalView, ...]
     evaluation: dict[str, Any] | None
     committee: tuple[str, ...]
     my_vote: VoteView | None
+    contested: tuple[ContestedView, ...] = ()
+    my_field_votes: tuple[VoteView, ...] = ()
+    problem: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +159,14 @@ def review_view(session: Session, *, item_id: int, reviewer_id: str) -> ReviewVi
         raise Forbidden(f"{reviewer_id} does not review item {item_id}")
     decision = last_decision(session, item_id)
     mine = current_vote(session, item, reviewer_id)
+    proposals = live_proposals(session, item_id)
+    found = item_dispute(session, item, proposals)
+    field_votes = session.exec(
+        select(Vote)
+        .where(Vote.item_id == item_id, Vote.review_round == item.review_round)
+        .where(Vote.reviewer_id == reviewer_id, Vote.field != WHOLE)
+        .order_by(col(Vote.field))
+    )
     return ReviewView(
         item=ItemView(**item_fields(item)),
         proposals=tuple(
@@ -139,11 +177,36 @@ def review_view(session: Session, *, item_id: int, reviewer_id: str) -> ReviewVi
                 rationale=p.rationale,
                 revision=p.revision,
             )
-            for p in live_proposals(session, item_id)
+            for p in proposals
         ),
         evaluation=decision.record if decision is not None else None,
         committee=tuple(assigned(session, item)),
         my_vote=None if mine is None else vote_view(mine),
+        contested=()
+        if found.whole
+        else tuple(_contested(found, u, proposals) for u in found.units),
+        my_field_votes=tuple(vote_view(vote) for vote in field_votes),
+        problem=item.review_problem,
+    )
+
+
+def _contested(found: Dispute, unit: Unit, proposals: list[Assessment]) -> ContestedView:
+    said = [(p, found.cells(p.value)[unit.path]) for p in proposals]
+    return ContestedView(
+        path=unit.path,
+        kind=unit.kind,
+        spec=unit.spec.to_dict(),
+        element=unit.element,
+        proposed=tuple(
+            ProposedView(
+                assessment_id=p.assessment_id,
+                annotator=p.source_id,
+                # A field's cell is [its value] or [] (left out); an element's, held or not.
+                present=bool(cell),
+                value=(cell[0] if cell else None) if unit.kind is UnitKind.FIELD else unit.element,
+            )
+            for p, cell in said
+        ),
     )
 
 

@@ -2,8 +2,8 @@
 and whether a newer one asked for a snapshot; the reconciler's count of dashboards it refreshed
 
 Revision ID: b3f1a7c9d2e8
-Revises: 9c1e7d2b4a60
-Create Date: 2026-12-02 17:00:00.000000
+Revises: 3f8a2c6d1e07
+Create Date: 2026-12-02 17:10:00.000000
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "b3f1a7c9d2e8"
-down_revision: str | None = "9c1e7d2b4a60"
+down_revision: str | None = "3f8a2c6d1e07"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
