@@ -293,6 +293,18 @@ def rows() -> list[Row]:
             leads,
             lambda w, r: (f"{v1}/campaigns/{w.closable}/close", {}),
         ),
+        Row(
+            "GET",
+            v1 + "/campaigns/{campaign_id}/dashboard",
+            frozenset({"reviewer", "lead", "admin"}),  # the campaign's reviewer, lead; admins
+            lambda w, r: (f"{v1}/campaigns/{w.closable}/dashboard", {}),
+        ),
+        Row(
+            "POST",
+            v1 + "/campaigns/{campaign_id}/dashboard/refresh",
+            leads,
+            lambda w, r: (f"{v1}/campaigns/{w.closable}/dashboard/refresh", {}),
+        ),
         Row("GET", v1 + "/queue", readers, lambda w, r: (v1 + "/queue", {})),
         Row(
             "POST",
@@ -516,6 +528,23 @@ def rows() -> list[Row]:
             "/campaigns/{campaign_id}/close",
             leads,
             lambda w, r: (f"/campaigns/{w.closable}/close", {"data": {"confirm": "yes"}}),
+            page=True,
+        ),
+        *(
+            Row(
+                "GET",
+                "/campaigns/{campaign_id}/dashboard" + tail,
+                frozenset({"reviewer", "lead", "admin"}),
+                lambda w, r, tail=tail, path=path: (f"/campaigns/{w.closable}/dashboard{path}", {}),
+                page=True,
+            )
+            for tail, path in (("", ""), (".json", ".json"), ("/{figure}.csv", "/alpha.csv"))
+        ),
+        Row(
+            "POST",
+            "/campaigns/{campaign_id}/dashboard/refresh",
+            leads,
+            lambda w, r: (f"/campaigns/{w.closable}/dashboard/refresh", {"data": {}}),
             page=True,
         ),
         # The annotator's pages come after the campaign pages' rows, whose members row seats

@@ -9,7 +9,8 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Text, cast, func, select, update
+from sqlalchemy import Select, Text, cast, func, select, update
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 
 from workflow.consensus import ConsensusError, LabelSchemaSpec
@@ -61,23 +62,26 @@ def snapshot(session: Session, *, campaign_id: int) -> bool:
 def compute(session: Session, *, campaign_id: int, now: datetime) -> dict[str, Any]:
     """The campaign's figures as of now: per schema, over time, and where disputes fall."""
     specs = _specs(session, campaign_id)
+    # Core rows on the session's connection: the ORM's result machinery cost a second a million.
+    connection = session.connection()
     by_schema: dict[int, list[tuple[int, str, Any]]] = defaultdict(list)
-    first: dict[int, datetime] = {}
     # Values come as JSON text and each distinct text is parsed once: a label set has few,
     # and parsing a million small documents one by one took longer than all the statistics.
     decode = lru_cache(maxsize=1 << 16)(json.loads)
-    statement = (
+    live = (
         select(Item.schema_id, _PROPOSALS.item_id, _PROPOSALS.source_id)
-        .add_columns(cast(_PROPOSALS.value, Text), _PROPOSALS.created_at)
         .select_from(Assessment.__table__)
         .join(Item, col(Item.id) == _PROPOSALS.item_id)
         .where(*live_where(Item.campaign_id == campaign_id))
     )
-    for schema_id, item_id, annotator, value, created in session.execute(statement):
+    first: dict[int, datetime] = {}
+    for schema_id, item_id, annotator, value, created in _driver_rows(
+        connection, live.add_columns(cast(_PROPOSALS.value, Text), _PROPOSALS.created_at)
+    ):
         by_schema[schema_id].append((item_id, annotator, decode(value)))
         if item_id not in first or created < first[item_id]:
             first[item_id] = created
-    timeline = _moments(session, campaign_id, first, decode)
+    timeline = _moments(connection, campaign_id, first, decode)
     schemas = []
     for schema_id, (name, spec) in sorted(specs.items(), key=lambda kv: kv[1][0]):
         rows = by_schema.get(schema_id, [])
@@ -97,6 +101,25 @@ def compute(session: Session, *, campaign_id: int, now: datetime) -> dict[str, A
         "time_to_consensus": time_to_consensus(timeline),
         "disputed_fields": disputed_fields(timeline),
     }
+
+
+def _driver_rows(connection: Connection, statement: Select) -> list[tuple]:
+    """The statement's rows as the driver's tuples, for a million rows read in half the time
+    SQLAlchemy's rows take (1.3 s, not 2.6 s). Its parameters are the campaign's id and
+    constants, so they are inlined."""
+    sql = statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.execute(str(sql))
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def _moment(stored: datetime | str) -> datetime:
+    """A time from the driver: PostgreSQL's are aware, SQLite's are ISO text in UTC (both sort
+    as times, so the first of an item's can be found before this)."""
+    return as_utc(datetime.fromisoformat(stored) if isinstance(stored, str) else stored)
 
 
 def _schema(name: str, spec: LabelSchemaSpec, rows: list[tuple[int, str, Any]]) -> dict:
@@ -120,7 +143,10 @@ def _specs(session: Session, campaign_id: int) -> dict[int, tuple[str, LabelSche
 
 
 def _moments(
-    session: Session, campaign_id: int, first: dict[int, datetime], decode: Callable[[str], Any]
+    connection: Connection,
+    campaign_id: int,
+    first: dict[int, datetime],
+    decode: Callable[[str], Any],
 ) -> list[ItemMoments]:
     """Each item's first proposal (`first`), first dispute and first decision."""
     disputed: dict[int, tuple[datetime, tuple[str, ...]]] = {}
@@ -137,21 +163,22 @@ def _moments(
         .where(Item.campaign_id == campaign_id)
         .order_by(col(Decision.id))
     )
-    for item_id, outcome, method, created, fields in session.execute(statement):
+    for item_id, outcome, method, created, fields in _driver_rows(connection, statement):
         if outcome == "disputed" and item_id not in disputed:
-            disputed[item_id] = (as_utc(created), tuple(decode(fields) or ()) if fields else ())
+            disputed[item_id] = (_moment(created), tuple(decode(fields) or ()) if fields else ())
         elif outcome in DECIDED and item_id not in decided:
-            decided[item_id] = (as_utc(created), method)
-    items = session.execute(
+            decided[item_id] = (_moment(created), method)
+    items = _driver_rows(
+        connection,
         select(Item.id, LabelSchema.name)
         .join(LabelSchema, col(LabelSchema.id) == Item.schema_id)
-        .where(Item.campaign_id == campaign_id)
+        .where(Item.campaign_id == campaign_id),
     )
     return [
         ItemMoments(
             item_id,
             schema,
-            as_utc(first[item_id]) if item_id in first else None,
+            _moment(first[item_id]) if item_id in first else None,
             disputed.get(item_id, (None, ()))[0],
             decided.get(item_id, (None, None))[0],
             decided.get(item_id, (None, None))[1],
