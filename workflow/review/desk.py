@@ -3,6 +3,7 @@ the schema a corrected value must fit, and the round's votes once they may be se
 whole value, and unit by unit)."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -10,10 +11,12 @@ from sqlmodel import Session, col, select
 from workflow.items.label_schemas import spec_for
 from workflow.items.live import live_proposals
 from workflow.models import Item, Vote
+from workflow.models.base import as_utc
 from workflow.review.ballots import item_dispute, round_ballots
 from workflow.review.committee import VoteView, vote_view
 from workflow.review.committees import rule_of, scope_for
 from workflow.review.contested import WHOLE
+from workflow.review.deadlines import TO_CHAIR, TO_LEADS
 from workflow.review.quorum_rule import Choice
 from workflow.review.views import ReviewView, review_view
 from workflow.traces import get_trace
@@ -47,6 +50,8 @@ class ReviewDesk:
     chair: str | None
     unit_votes: dict[str, tuple[UnitBallotView, ...]]
     settled: Any
+    due_at: datetime | None = None  # when the round escalates, if it has a deadline
+    escalated_to: str | None = None  # "chair" or "leads" once overdue
 
 
 def review_desk(session: Session, *, item_id: int, reviewer_id: str) -> ReviewDesk:
@@ -88,4 +93,6 @@ def review_desk(session: Session, *, item_id: int, reviewer_id: str) -> ReviewDe
         chair=chair,
         unit_votes=unit_votes,
         settled=found.settled_value(),
+        due_at=as_utc(item.review_due_at) if item.review_due_at else None,
+        escalated_to={TO_CHAIR: "chair", TO_LEADS: "leads"}.get(item.escalation),
     )

@@ -1,0 +1,133 @@
+"""A committee's rule at work in Chromium: under "chair breaks ties" two members split and the
+chair's choice wins; a round past its deadline goes to the chair, the desk says so, and the
+chair's vote alone decides it; each canonical expectation reads back through the mlflow
+client, and the history shows how it came about."""
+
+from pathlib import Path
+
+import mlflow
+from playwright.sync_api import Page, expect
+from sqlalchemy import update
+
+from tests.api.conftest import LiveServer
+from tests.factories import LIMITS, human, trace_json
+from tests.identities import PASSWORD, ensure_user
+from tests.pages.conftest import BrowserPage, sign_in
+from tests.pages.test_items_pages import shoot
+from workflow import assessments, review, traces
+from workflow.identity.access import trusted
+from workflow.items import label_schemas
+from workflow.kernel.db import unit_of_work
+from workflow.models import Assessment, Item
+from workflow.models.base import utcnow
+from workflow.review.quorum_rule import QuorumRule, Rule
+from workflow.tasks.reconcile import reconcile
+
+INTENT = {
+    "name": "intent",
+    "value_type": "categorical",
+    "options": ["refund", "exchange", "repair"],
+}
+PROPOSED = [("ann", "refund"), ("bob", "exchange"), ("cid", "repair")]
+
+
+def disputed(live: LiveServer, members: list[str], rule: QuorumRule) -> tuple[str, int]:
+    """A trace whose three annotators all disagree on the intent, routed to `members`."""
+    payload = trace_json()
+    trace_id = payload["info"]["trace_id"]
+    for name in members:
+        ensure_user(live.engine, name, "reviewer", password=PASSWORD)
+    with unit_of_work(live.engine) as session:
+        label_schemas.create_schema(session, spec=INTENT, overlap=3, actor="test")
+        traces.register_traces(session, payloads=[payload], actor="test")
+        review.set_committee(session, scope="intent", members=members, actor="test", rule=rule)
+        for annotator, value in PROPOSED:
+            view = assessments.log_assessment(
+                session,
+                trace_id=trace_id,
+                draft=human("intent", value, annotator),
+                by=trusted(annotator),
+                limits=LIMITS,
+            )
+    live.drain()
+    with unit_of_work(live.engine) as session:
+        item_id = session.get_one(Assessment, view.assessment_id).item_id
+        assert session.get_one(Item, item_id).state == "in_review"
+    return trace_id, item_id
+
+
+def vote_for(page: Page, live: LiveServer, item_id: int, annotator: str) -> None:
+    """The signed-in member votes, on the desk, for `annotator`'s proposal."""
+    page.goto(f"{live.url}/review/items/{item_id}")
+    page.get_by_label(f"{annotator}'s:", exact=False).check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Cast vote", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("Your vote is in")
+
+
+def sign_out(page: Page) -> None:
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign out").click()
+
+
+def canonical(trace_id: str) -> list[object]:
+    trace = mlflow.get_trace(trace_id)
+    return [a.value for a in trace.info.assessments if a.source.source_id == "quorum:committee"]
+
+
+def test_a_tie_under_chair_breaks_ties_goes_the_chairs_way(
+    live, browser_page: BrowserPage, artifacts: Path
+):
+    rule = QuorumRule(Rule.CHAIR_BREAKS_TIES, chair="chair-a")
+    trace_id, item_id = disputed(live, ["chair-a", "rev-b"], rule)
+    page = browser_page.page
+    sign_in(browser_page, live, "rev-b")
+    vote_for(page, live, item_id, "bob")
+    sign_out(page)
+    sign_in(browser_page, live, "chair-a")
+    page.goto(f"{live.url}/review/items/{item_id}")
+    expect(page.locator("main")).to_contain_text("chair chair-a")
+    expect(page.locator("ul.votes")).to_contain_text("rev-b")  # the chair sees votes at once
+    shoot(page, artifacts, "review-desk-chair")
+    vote_for(page, live, item_id, "ann")
+    live.drain()
+    mlflow.set_tracking_uri(live.url)
+    assert canonical(trace_id) == ["refund"]  # one vote each: the chair's wins
+    page.goto(f"{live.url}/items/{item_id}/history")
+    expect(page.locator("ol.timeline")).to_contain_text("quorum:committee resolved it")
+    shoot(page, artifacts, "history-chair-tie")
+    assert browser_page.violations() == []
+
+
+def test_a_round_past_its_deadline_goes_to_the_chair_whose_vote_decides(
+    live, browser_page: BrowserPage, artifacts: Path
+):
+    rule = QuorumRule(Rule.STRICT_MAJORITY, chair="rev-a", deadline_seconds=3600)
+    trace_id, item_id = disputed(live, ["rev-a", "rev-b", "rev-c"], rule)
+    page = browser_page.page
+    sign_in(browser_page, live, "rev-b")
+    page.goto(f"{live.url}/review/items/{item_id}")
+    expect(page.locator("main")).to_contain_text("then it goes to the chair")
+    vote_for(page, live, item_id, "bob")
+    sign_out(page)
+
+    # An hour on: the round is overdue, and the reconciler's pass escalates it.
+    with unit_of_work(live.engine) as session:
+        session.exec(update(Item).where(Item.id == item_id).values(review_due_at=utcnow()))
+        report = reconcile(session, redeliver_after=60, stuck_after=600, max_attempts=5)
+    assert report.reviews_escalated == 1
+    live.drain()
+    sign_in(browser_page, live, "rev-a")
+    page.goto(f"{live.url}/review/items/{item_id}")
+    expect(page.locator("#escalated")).to_contain_text("whose vote now decides it alone")
+    shoot(page, artifacts, "review-desk-escalated")
+    vote_for(page, live, item_id, "cid")
+    live.drain()
+    mlflow.set_tracking_uri(live.url)
+    assert canonical(trace_id) == ["repair"]  # the chair alone, against rev-b's one vote
+    page.goto(f"{live.url}/items/{item_id}/history")
+    timeline = page.locator("ol.timeline")
+    expect(timeline).to_contain_text("escalated an overdue round of round 1 to the chair")
+    expect(timeline).to_contain_text("quorum:committee resolved it")
+    shoot(page, artifacts, "history-escalated")
+    assert browser_page.violations() == []
