@@ -1,8 +1,10 @@
 """A committee's rule at work in Chromium: under "chair breaks ties" two members split and the
 chair's choice wins; a round past its deadline goes to the chair, the desk says so, and the
 chair's vote alone decides it; each canonical expectation reads back through the mlflow
-client, and the history shows how it came about."""
+client, and the history shows how it came about. The desk shows texts word by word and
+numbers on a line, hostile text as text."""
 
+import re
 from pathlib import Path
 
 import mlflow
@@ -12,8 +14,9 @@ from sqlalchemy import update
 from tests.api.conftest import LiveServer
 from tests.factories import LIMITS, human, trace_json
 from tests.identities import PASSWORD, ensure_user
-from tests.pages.conftest import BrowserPage, sign_in
+from tests.pages.conftest import BrowserPage, assert_accessible, sign_in
 from tests.pages.test_items_pages import shoot
+from tests.pages.test_security_headers import HOSTILE
 from workflow import assessments, review, traces
 from workflow.identity.access import trusted
 from workflow.items import label_schemas
@@ -31,21 +34,28 @@ INTENT = {
 PROPOSED = [("ann", "refund"), ("bob", "exchange"), ("cid", "repair")]
 
 
-def disputed(live: LiveServer, members: list[str], rule: QuorumRule) -> tuple[str, int]:
-    """A trace whose three annotators all disagree on the intent, routed to `members`."""
+def disputed(
+    live: LiveServer,
+    members: list[str],
+    rule: QuorumRule,
+    schema: dict = INTENT,
+    proposed: list[tuple[str, object]] = PROPOSED,
+) -> tuple[str, int]:
+    """A trace whose three annotators all disagree (on the intent), routed to `members`."""
     payload = trace_json()
     trace_id = payload["info"]["trace_id"]
     for name in members:
         ensure_user(live.engine, name, "reviewer", password=PASSWORD)
     with unit_of_work(live.engine) as session:
-        label_schemas.create_schema(session, spec=INTENT, overlap=3, actor="test")
+        label_schemas.create_schema(session, spec=schema, overlap=3, actor="test")
         traces.register_traces(session, payloads=[payload], actor="test")
-        review.set_committee(session, scope="intent", members=members, actor="test", rule=rule)
-        for annotator, value in PROPOSED:
+        name = schema["name"]
+        review.set_committee(session, scope=name, members=members, actor="test", rule=rule)
+        for annotator, value in proposed:
             view = assessments.log_assessment(
                 session,
                 trace_id=trace_id,
-                draft=human("intent", value, annotator),
+                draft=human(name, value, annotator),
                 by=trusted(annotator),
                 limits=LIMITS,
             )
@@ -130,4 +140,36 @@ def test_a_round_past_its_deadline_goes_to_the_chair_whose_vote_decides(
     expect(timeline).to_contain_text("escalated an overdue round of round 1 to the chair")
     expect(timeline).to_contain_text("quorum:committee resolved it")
     shoot(page, artifacts, "history-escalated")
+    assert browser_page.violations() == []
+
+
+def test_the_desk_shows_texts_word_by_word_and_numbers_on_a_line(
+    live, browser_page: BrowserPage, artifacts: Path
+):
+    answer = {"name": "answer", "value_type": "text"}
+    texts = [("ann", "Refund issued today"), ("bob", f"Refund not issued {HOSTILE[1]}")]
+    _, text_item = disputed(
+        live, ["rev-t"], QuorumRule(), answer, [*texts, ("cid", "Refund issued yesterday")]
+    )
+    score = {"name": "score", "value_type": "numeric", "tolerance": 0.5}
+    _, number_item = disputed(
+        live, ["rev-t"], QuorumRule(), score, [("ann", 1), ("bob", 4), ("cid", 9)]
+    )
+    page = browser_page.page
+    sign_in(browser_page, live, "rev-t")
+    page.goto(f"{live.url}/review/items/{text_item}")
+    diffs = page.locator("ul.word-diffs li")
+    expect(diffs).to_have_count(2)
+    bob = diffs.filter(has_text="bob")
+    expect(page.locator("#diff-title")).to_have_text(
+        re.compile(r"Word by word, against (ann|cid)'s")  # the engine's most central text
+    )
+    expect(bob.locator("ins").first).to_have_text("not ")
+    expect(bob.locator("ins").last).to_contain_text(HOSTILE[1])  # text, not an element
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    shoot(page, artifacts, "review-desk-text-diff")
+    page.goto(f"{live.url}/review/items/{number_item}")
+    expect(page.locator("main")).to_contain_text("From 1 to 9 (a range of 8), middle 4.")
+    expect(page.locator("svg.spread circle")).to_have_count(3)
+    assert_accessible(page)
     assert browser_page.violations() == []

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from workflow.consensus import ValueType
 from workflow.items.label_schemas import spec_for
 from workflow.items.live import live_proposals
 from workflow.models import Item, Vote
@@ -17,6 +18,7 @@ from workflow.review.committee import VoteView, vote_view
 from workflow.review.committees import rule_of, scope_for
 from workflow.review.contested import WHOLE
 from workflow.review.deadlines import TO_CHAIR, TO_LEADS
+from workflow.review.differences import Spread, TextDiff, spread, word_diffs
 from workflow.review.quorum_rule import Choice
 from workflow.review.views import ReviewView, review_view
 from workflow.traces import get_trace
@@ -50,6 +52,9 @@ class ReviewDesk:
     chair: str | None
     unit_votes: dict[str, tuple[UnitBallotView, ...]]
     settled: Any
+    text_base: str | None = None  # whose text the others' are compared with, word by word
+    text_diffs: tuple[TextDiff, ...] = ()
+    spread: Spread | None = None  # of numbers proposed
     due_at: datetime | None = None  # when the round escalates, if it has a deadline
     escalated_to: str | None = None  # "chair" or "leads" once overdue
 
@@ -85,6 +90,8 @@ def review_desk(session: Session, *, item_id: int, reviewer_id: str) -> ReviewDe
         if path != WHOLE and (sees_all or path in seen)
     }
     trace = get_trace(session, trace_id=item.trace_id)
+    base, diffs = _text_diffs(review) if spec.value_type is ValueType.TEXT else (None, ())
+    numeric = spec.value_type is ValueType.NUMERIC
     return ReviewDesk(
         review=review,
         schema=spec.to_dict(),
@@ -93,6 +100,19 @@ def review_desk(session: Session, *, item_id: int, reviewer_id: str) -> ReviewDe
         chair=chair,
         unit_votes=unit_votes,
         settled=found.settled_value(),
+        text_base=base,
+        text_diffs=diffs,
+        spread=spread([(p.annotator, p.value) for p in review.proposals]) if numeric else None,
         due_at=as_utc(item.review_due_at) if item.review_due_at else None,
         escalated_to={TO_CHAIR: "chair", TO_LEADS: "leads"}.get(item.escalation),
     )
+
+
+def _text_diffs(review: ReviewView) -> tuple[str | None, tuple[TextDiff, ...]]:
+    """Texts against the one the engine found most central (else the first), word by word."""
+    texts = [(p.annotator, p.value) for p in review.proposals if isinstance(p.value, str)]
+    if len(texts) < 2 or len(texts) != len(review.proposals):
+        return None, ()
+    candidate = (review.evaluation or {}).get("consensus")
+    base = next((t for t in texts if t[1] == candidate), texts[0])
+    return base[0], word_diffs(base, [t for t in texts if t is not base])
