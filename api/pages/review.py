@@ -226,3 +226,20 @@ def vote(
             request, page, desk, typed=typed, unit_typed=unit_typed, status=code, error=str(exc)
         )
     return RedirectResponse(f"/review/items/{item_id}?voted=true", status_code=303)
+
+
+@router.post("/review/items/{item_id}/comments", response_class=HTMLResponse)
+def comment(
+    request: Request, item_id: RowId, session: SessionDep, page: FormPage, fields: FormFields
+) -> Any:
+    """Add to the item's discussion; an empty or overlong note shows the desk again (400)."""
+    _reviewer(page)
+    body = (fields.get("body") or [""])[0].replace("\r\n", "\n")
+    try:
+        review.add_comment(session, item_id=item_id, body=body, by=page.actor)
+    except InvalidInput as exc:
+        desk = review.review_desk(session, item_id=item_id, reviewer_id=page.actor.name)
+        return _desk_page(
+            request, page, desk, status=400, comment_error=str(exc), comment_typed=body
+        )
+    return RedirectResponse(f"/review/items/{item_id}#discussion", status_code=303)

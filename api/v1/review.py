@@ -7,7 +7,14 @@ from pydantic import BaseModel, Field, JsonValue
 
 from api.auth import Manager, Reader, Reviewer
 from api.deps import LimitsDep, RowId, SessionDep, SettingsDep
-from api.v1.review_models import ReviewPublic, VoteCreate, VotePublic
+from api.v1.review_models import (
+    CommentCreate,
+    CommentList,
+    CommentPublic,
+    ReviewPublic,
+    VoteCreate,
+    VotePublic,
+)
 from api.v1.schemas import (
     CommitteePublic,
     ItemHistoryPublic,
@@ -117,6 +124,24 @@ def get_item_history(item_id: RowId, session: SessionDep, by: Reader) -> ItemHis
     see others' work: reviewers, leads, admins)."""
     history = review.item_history(session, item_id=item_id, by=by)
     return ItemHistoryPublic.model_validate(history)
+
+
+@router.get("/items/{item_id}/comments")
+def get_comments(item_id: RowId, session: SessionDep, by: Reader) -> CommentList:
+    """The item's review discussion, oldest first (reviewers, leads, admins)."""
+    found = review.comments(session, item_id=item_id, by=by)
+    return CommentList(comments=[CommentPublic.model_validate(c) for c in found])
+
+
+@router.post("/items/{item_id}/comments", status_code=201)
+def post_comment(
+    item_id: RowId, body: CommentCreate, session: SessionDep, by: Reader
+) -> CommentPublic:
+    """Add a note to the item's discussion: a reviewer of one of its rounds, a lead or an
+    admin."""
+    return CommentPublic.model_validate(
+        review.add_comment(session, item_id=item_id, body=body.body, by=by)
+    )
 
 
 @router.get("/disputes/unstaffed")

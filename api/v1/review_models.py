@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, JsonValue
 
-from api.v1.schemas import ItemPublic, Public
+from api.v1.schemas import ItemPublic, Moment, Public
 from workflow.review import UnitKind
 from workflow.review.quorum_rule import Choice
 
@@ -87,3 +87,26 @@ class VoteCreate(BaseModel):
     assessment_id: str | None = None
     value: JsonValue = None
     comment: Annotated[str | None, Field(max_length=4000)] = None
+
+
+class CommentCreate(BaseModel):
+    """A note for an item's review discussion."""
+
+    body: Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+class CommentPublic(Public):
+    """A note of an item's review discussion."""
+
+    id: int
+    item_id: int
+    round: int
+    author: str
+    body: str
+    at: Moment
+
+
+class CommentList(Public):
+    """An item's review discussion, oldest first."""
+
+    comments: list[CommentPublic]

@@ -221,6 +221,18 @@ def rows() -> list[Row]:
         ),
         Row(
             "GET",
+            v1 + "/items/{item_id}/comments",
+            frozenset({"reviewer", "lead", "admin"}),  # those who see others' work
+            lambda w, r: (f"{v1}/items/{w.item_id}/comments", {}),
+        ),
+        Row(
+            "POST",
+            v1 + "/items/{item_id}/comments",
+            frozenset({"reviewer", "lead", "admin"}),  # its committee, leads, admins
+            lambda w, r: (f"{v1}/items/{w.item_id}/comments", {"json": {"body": f"from {r}"}}),
+        ),
+        Row(
+            "GET",
             v1 + "/items",
             readers,
             lambda w, r: (v1 + "/items", {"params": {"trace_id": w.trace_id}}),
@@ -433,6 +445,13 @@ def rows() -> list[Row]:
             "/review/items/{item_id}/vote",
             frozenset({"reviewer"}),
             lambda w, r: (f"/review/items/{w.item_id}/vote", {"data": {"vote": "abstain"}}),
+            page=True,
+        ),
+        Row(
+            "POST",
+            "/review/items/{item_id}/comments",
+            frozenset({"reviewer", "admin"}),
+            lambda w, r: (f"/review/items/{w.item_id}/comments", {"data": {"body": "a note"}}),
             page=True,
         ),
         Row("GET", "/tokens", readers, lambda w, r: ("/tokens", {}), page=True),

@@ -1,8 +1,8 @@
 """A committee's rule at work in Chromium: under "chair breaks ties" two members split and the
 chair's choice wins; a round past its deadline goes to the chair, the desk says so, and the
 chair's vote alone decides it; each canonical expectation reads back through the mlflow
-client, and the history shows how it came about. The desk shows texts word by word and
-numbers on a line, hostile text as text."""
+client, and the history shows how it came about, the discussion included. The desk shows
+texts word by word and numbers on a line, hostile text as text."""
 
 import re
 from pathlib import Path
@@ -93,10 +93,23 @@ def test_a_tie_under_chair_breaks_ties_goes_the_chairs_way(
     page = browser_page.page
     sign_in(browser_page, live, "rev-b")
     vote_for(page, live, item_id, "bob")
+    discussion = page.locator("#discussion")
+    discussion.get_by_label("Add to the discussion").fill("   ")
+    page.evaluate("document.querySelector('#discussion form').noValidate = true")
+    with page.expect_navigation() as refused:
+        discussion.get_by_role("button", name="Post comment").click()
+    assert refused.value.status == 400
+    expect(page.get_by_role("alert")).to_contain_text("a comment has 1 to 4000 characters")
+    discussion.get_by_label("Add to the discussion").fill(f"Exchange, per the log {HOSTILE[0]}")
+    with page.expect_navigation():
+        discussion.get_by_role("button", name="Post comment").click()
+    expect(page.locator("ol.comments li")).to_have_count(1)
     sign_out(page)
     sign_in(browser_page, live, "chair-a")
     page.goto(f"{live.url}/review/items/{item_id}")
     expect(page.locator("main")).to_contain_text("chair chair-a")
+    expect(page.locator("ol.comments")).to_contain_text(f"per the log {HOSTILE[0]}")  # text
+    assert page.evaluate("typeof window.__pwned") == "undefined"
     expect(page.locator("ul.votes")).to_contain_text("rev-b")  # the chair sees votes at once
     shoot(page, artifacts, "review-desk-chair")
     vote_for(page, live, item_id, "ann")
@@ -105,6 +118,7 @@ def test_a_tie_under_chair_breaks_ties_goes_the_chairs_way(
     assert canonical(trace_id) == ["refund"]  # one vote each: the chair's wins
     page.goto(f"{live.url}/items/{item_id}/history")
     expect(page.locator("ol.timeline")).to_contain_text("quorum:committee resolved it")
+    expect(page.locator("ol.timeline")).to_contain_text("rev-b commented in round 1")
     shoot(page, artifacts, "history-chair-tie")
     assert browser_page.violations() == []
 

@@ -13,6 +13,7 @@ from workflow.models.review import (
     Notification,
     ReconcileRun,
     ReviewAssignment,
+    ReviewComment,
     Vote,
 )
 from workflow.models.schemas import Campaign, CampaignSchema, CampaignTrace, LabelSchema
@@ -37,6 +38,7 @@ __all__ = [
     "ProposalRevision",
     "ReconcileRun",
     "ReviewAssignment",
+    "ReviewComment",
     "Role",
     "Seat",
     "Skip",

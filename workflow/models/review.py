@@ -116,3 +116,16 @@ class ReconcileRun(SQLModel, table=True):
     leases_expired: int = 0
     reviews_escalated: int = 0
     dashboards_refreshed: int = 0
+
+
+class ReviewComment(SQLModel, table=True):
+    """A note in an item's review discussion: who wrote it, in which round, and when."""
+
+    __tablename__ = "review_comments"
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="items.id", index=True)
+    review_round: int
+    author: str = Field(max_length=256)
+    body: str = Field(max_length=4000)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=time_column(now=True))

@@ -1,6 +1,7 @@
 """The committee: routing disputed items to reviewers, their votes, the quorum rule, resolution."""
 
 from workflow.models.review import scope_campaign
+from workflow.review.comments import CommentView, add_comment, comments
 from workflow.review.committee import (
     VoteRequest,
     VoteView,
@@ -37,6 +38,7 @@ from workflow.review.views import (
 
 __all__ = [
     "WHOLE",
+    "CommentView",
     "ContestedView",
     "DecisionView",
     "HistoryEntry",
@@ -55,10 +57,12 @@ __all__ = [
     "UnitKind",
     "VoteRequest",
     "VoteView",
+    "add_comment",
     "assigned",
     "campaign_reviewers",
     "campaign_scope",
     "cast_vote",
+    "comments",
     "committee",
     "item_history",
     "item_status",

@@ -14,6 +14,7 @@ from workflow.items.live import live_proposals
 from workflow.models import Item, Vote
 from workflow.models.base import as_utc
 from workflow.review.ballots import item_dispute, round_ballots
+from workflow.review.comments import CommentView, comments_of
 from workflow.review.committee import VoteView, vote_view
 from workflow.review.committees import rule_of, scope_for
 from workflow.review.contested import WHOLE
@@ -55,6 +56,7 @@ class ReviewDesk:
     text_base: str | None = None  # whose text the others' are compared with, word by word
     text_diffs: tuple[TextDiff, ...] = ()
     spread: Spread | None = None  # of numbers proposed
+    comments: tuple[CommentView, ...] = ()  # the item's discussion, every round's
     due_at: datetime | None = None  # when the round escalates, if it has a deadline
     escalated_to: str | None = None  # "chair" or "leads" once overdue
 
@@ -100,6 +102,7 @@ def review_desk(session: Session, *, item_id: int, reviewer_id: str) -> ReviewDe
         chair=chair,
         unit_votes=unit_votes,
         settled=found.settled_value(),
+        comments=comments_of(session, item_id),
         text_base=base,
         text_diffs=diffs,
         spread=spread([(p.annotator, p.value) for p in review.proposals]) if numeric else None,

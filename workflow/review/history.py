@@ -1,5 +1,5 @@
 """An item's whole life, oldest first: every proposal and edit, evaluation and decision, state
-move, review round, vote, escalation and canonical version, each with its actor and time."""
+move, review round, vote, comment, escalation and canonical version, each with actor and time."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,7 +9,16 @@ from sqlmodel import Session, col, or_, select
 
 from workflow.identity.access import Actor
 from workflow.kernel.errors import Forbidden, NotFound
-from workflow.models import Assessment, AuditEntry, Decision, Item, ProposalRevision, Role, Vote
+from workflow.models import (
+    Assessment,
+    AuditEntry,
+    Decision,
+    Item,
+    ProposalRevision,
+    ReviewComment,
+    Role,
+    Vote,
+)
 from workflow.models.base import as_utc
 from workflow.review.views import ItemView, item_fields
 
@@ -20,6 +29,7 @@ _ITEM_ACTIONS = {
     "vote.cast": "vote.cast",
     "item.escalate": "review.escalated",
     "review.unfit": "review.unfit",
+    "review.comment": "review.commented",
     "claim.skip": "claim.skipped",
 }
 _ASSESSMENT_ACTIONS = {"proposal.delete": "proposal.withdrawn"}
@@ -138,6 +148,11 @@ def _audited(session: Session, item_id: int, assessment_ids: list[str]) -> list[
         for vote in session.exec(select(Vote).where(Vote.item_id == item_id))
     }
     last_cast = {_vote_key(row): row.id for row in rows if row.action == "vote.cast"}
+    notes = dict(
+        session.exec(
+            select(ReviewComment.id, ReviewComment.body).where(ReviewComment.item_id == item_id)
+        ).all()
+    )
     entries = []
     for row in rows:
         names = _ITEM_ACTIONS if row.subject_type == "item" else _ASSESSMENT_ACTIONS
@@ -148,6 +163,8 @@ def _audited(session: Session, item_id: int, assessment_ids: list[str]) -> list[
         key = _vote_key(row)
         if row.action == "vote.cast" and last_cast.get(key) == row.id and key in votes:
             details.update(value=votes[key].value, comment=votes[key].comment)
+        if row.action == "review.comment":
+            details["comment"] = notes.get(row.details.get("comment_id"))
         if row.subject_type == "assessment":
             details["assessment_id"] = row.subject_id
         entries.append(HistoryEntry(as_utc(row.at), row.actor, event, details))
