@@ -10,12 +10,11 @@ and ANALYZEd, as a database that has lived a while is.
 """
 
 import argparse
-import statistics
 import time
 
 from annotate_page import PASSWORD, timed
 from fastapi.testclient import TestClient
-from harness import fresh_database, percentile, save_result
+from harness import fresh_database, save_result, summary
 from sqlalchemy import text
 
 from api.app import create_app
@@ -147,16 +146,7 @@ def main() -> None:
     runs["figures computed per request (the alternative)"] = computed_while_waiting(
         url, campaign_id, options.snapshots
     )
-    figures = {
-        name: {
-            "median_ms": round(statistics.median(times) * 1000, 1),
-            "p99_ms": round(percentile(times, 0.99) * 1000, 1),
-            "runs": len(times),
-        }
-        for name, times in runs.items()
-    }
-    for name, figure in figures.items():
-        print(f"{name}: median {figure['median_ms']} ms, p99 {figure['p99_ms']} ms")
+    figures = summary(runs, 1)
     page_ms = figures["dashboard page"]["median_ms"]
     alternative = figures["figures computed per request (the alternative)"]["median_ms"]
     print(f"computing per request / reading the snapshot: {alternative / page_ms:.0f}x")

@@ -4,6 +4,7 @@ import json
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -124,6 +125,20 @@ def trace_payload(index: int) -> dict:
     """A minimal trace, numbered: `tr-` and the index as 32 hex digits."""
     trace_id = f"tr-{index:032x}"
     return {"info": {"trace_id": trace_id, "request_time": "2026-01-01T00:00:00Z"}, "data": {}}
+
+
+def summary(runs: dict[str, list[float]], digits: int = 2) -> dict[str, dict[str, float]]:
+    """Each named run's median and p99 in milliseconds, printed and returned."""
+    figures = {
+        name: {
+            "median_ms": round(statistics.median(times) * 1000, digits),
+            "p99_ms": round(percentile(times, 0.99) * 1000, digits),
+        }
+        for name, times in runs.items()
+    }
+    for name, figure in figures.items():
+        print(f"{name}: median {figure['median_ms']} ms, p99 {figure['p99_ms']} ms")
+    return figures
 
 
 def save_result(name: str, result: object) -> None:

@@ -9,12 +9,11 @@ round), then ANALYZEd, as a database that has lived a while is.
 """
 
 import argparse
-import statistics
 import time
 
 from annotate_page import PASSWORD, timed
 from fastapi.testclient import TestClient
-from harness import fresh_database, percentile, save_result
+from harness import fresh_database, save_result, summary
 from sqlalchemy import text
 
 from api.app import create_app
@@ -105,15 +104,7 @@ def main() -> None:
             client, "/api/v1/reviewers/rev/queue", options.runs, headers=headers
         )
     runs["deep page by OFFSET (query alone)"] = by_offset(url, options.items, options.runs)
-    figures = {
-        name: {
-            "median_ms": round(statistics.median(times) * 1000, 2),
-            "p99_ms": round(percentile(times, 0.99) * 1000, 2),
-        }
-        for name, times in runs.items()
-    }
-    for name, figure in figures.items():
-        print(f"{name}: median {figure['median_ms']} ms, p99 {figure['p99_ms']} ms")
+    figures = summary(runs)
     keyset = figures["queue page, deep (keyset)"]["median_ms"]
     offset = figures["deep page by OFFSET (query alone)"]["median_ms"]
     print(f"deep page: OFFSET query alone / whole keyset page: {offset / keyset:.2f}x")

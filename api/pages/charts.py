@@ -61,6 +61,16 @@ class Chart:
     y_label: str = ""
 
 
+def _row_chart(bottom: float, **parts: Any) -> Chart:
+    """A chart of one labelled row per value, its plot ending at `bottom`."""
+    return Chart(ROW_WIDTH, bottom + 40, LEFT, ROW_WIDTH - RIGHT, bottom, **parts)
+
+
+def _time_chart(left: float, bottom: float, height: float, **parts: Any) -> Chart:
+    """A chart over time or another axis across the full width."""
+    return Chart(WIDTH, height, left, WIDTH - RIGHT, bottom, **parts)
+
+
 def _scale(low: float, high: float, start: float, end: float):
     span = (high - low) or 1.0
     return lambda v: start + (v - low) / span * (end - start)
@@ -96,12 +106,8 @@ def interval_chart(rows: Sequence[dict[str, Any]], *, label: str = "field") -> C
         )
         names.append(Tick(y, name))
     ticks = [v / 5 for v in range(round(low * 5), 6)]
-    return Chart(
-        width=ROW_WIDTH,
-        height=bottom + 40,
-        left=LEFT,
-        right=ROW_WIDTH - RIGHT,
-        bottom=bottom,
+    return _row_chart(
+        bottom,
         x_ticks=tuple(Tick(x(v), f"{v:.1f}") for v in ticks),
         rows=tuple(names),
         marks=tuple(marks),
@@ -131,12 +137,8 @@ def reliability_chart(rows: Sequence[dict[str, Any]]) -> Chart | None:
             if r[key] is not None:
                 title = f"{r['annotator']}: {what} {r[key]:.2f}"
                 marks.append(Mark(shape, x(r[key]), y, fill=fill, title=title))
-    return Chart(
-        width=ROW_WIDTH,
-        height=bottom + 40,
-        left=LEFT,
-        right=ROW_WIDTH - RIGHT,
-        bottom=bottom,
+    return _row_chart(
+        bottom,
         x_ticks=tuple(Tick(x(v / 5), f"{v / 5:.1f}") for v in range(6)),
         rows=tuple(names),
         marks=tuple(marks),
@@ -155,12 +157,8 @@ def bar_chart(rows: Sequence[tuple[str, float, str, str]], *, x_label: str) -> C
         Mark("bar", LEFT, TOP + ROW * i + 4, x(v) - LEFT, ROW - 8, fill=PINK, text=t, title=h)
         for i, (_, v, t, h) in enumerate(rows)
     )
-    return Chart(
-        width=ROW_WIDTH,
-        height=bottom + 40,
-        left=LEFT,
-        right=ROW_WIDTH - RIGHT,
-        bottom=bottom,
+    return _row_chart(
+        bottom,
         x_ticks=tuple(Tick(x(v / 4), f"{v * 25}%") for v in range(5)),
         rows=tuple(Tick(TOP + ROW * i + ROW / 2, label) for i, (label, *_) in enumerate(rows)),
         marks=marks,
@@ -192,12 +190,10 @@ def progress_chart(progress: dict[str, Any]) -> Chart | None:
         for i, p in enumerate(points)
     )
     every = max(1, len(points) // 6)
-    return Chart(
-        width=WIDTH,
-        height=height,
-        left=left,
-        right=WIDTH - RIGHT,
-        bottom=bottom,
+    return _time_chart(
+        left,
+        bottom,
+        height,
         x_ticks=tuple(Tick(x(i), _when(p["at"])) for i, p in enumerate(points) if i % every == 0),
         y_ticks=tuple(Tick(y(v), str(v)) for v in _steps(top)),
         marks=marks,
@@ -254,12 +250,10 @@ def histogram(ttc: dict[str, Any]) -> Chart | None:
                     title=f"{group}: {n} decided {_bin(names, b)}",
                 )
             )
-    return Chart(
-        width=WIDTH,
-        height=height,
-        left=left,
-        right=WIDTH - RIGHT,
-        bottom=bottom,
+    return _time_chart(
+        left,
+        bottom,
+        height,
         x_ticks=tuple(Tick(left + slot * (b + 0.5), f"< {n}") for b, n in enumerate(names)),
         y_ticks=tuple(Tick(y(v), str(v)) for v in _steps(top)),
         marks=tuple(marks),
