@@ -38,10 +38,11 @@ def review_queue(
     voted: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     campaign_id: Filter = "",
     name: Filter = "",
+    annotator: Filter = "",
     after: Filter = "",
 ) -> Any:
-    """The items in review whose current round I sit on, oldest first, by campaign or label,
-    a page at a time."""
+    """The items in review whose current round I sit on, oldest first, by campaign, label or
+    annotator, a page at a time."""
     _reviewer(page)
     queued = review.reviewer_queue(
         session,
@@ -49,9 +50,10 @@ def review_queue(
         limit=QUEUE_SIZE,
         campaign_id=campaign_filter(campaign_id),
         name=name or None,
+        annotator=annotator or None,
         after=after or None,
     )
-    filters = {"campaign_id": campaign_id, "name": name}
+    filters = {"campaign_id": campaign_id, "name": name, "annotator": annotator}
     return render(
         request,
         "review_queue.html",

@@ -168,10 +168,11 @@ def reviewer_queue(
     limit: Annotated[int, Query(ge=1)] = 50,
     campaign_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     name: Annotated[str | None, Query(min_length=1, max_length=256)] = None,
+    annotator: Annotated[str | None, Query(min_length=1, max_length=256)] = None,
     after: Annotated[str | None, Query(max_length=32)] = None,
 ) -> ReviewerQueue:
-    """The items waiting for this reviewer's vote, oldest first, by campaign or label, a page
-    at a time (one's own; admins any)."""
+    """The items waiting for this reviewer's vote, oldest first, by campaign, label or an
+    annotator who proposed on them, a page at a time (one's own; admins any)."""
     _own_or_admin(by, reviewer_id)
     queued = review.reviewer_queue(
         session,
@@ -179,6 +180,7 @@ def reviewer_queue(
         limit=min(limit, settings.max_page_size),
         campaign_id=campaign_id,
         name=name,
+        annotator=annotator,
         after=after,
     )
     return ReviewerQueue.model_validate(queued)

@@ -1,10 +1,10 @@
-"""A reviewer's queue on a real database: oldest first, a page at a time, by campaign and label,
-with the total that waits."""
+"""A reviewer's queue on a real database: oldest first, a page at a time, by campaign, label
+and annotator, with the total that waits."""
 
 import pytest
 from sqlmodel import Session
 
-from tests.factories import disputed_item, reviewers, trace_json, vote
+from tests.factories import disputed_item, propose, reviewers, run_outbox, trace_json, vote
 from workflow import review, traces
 from workflow.kernel.errors import InvalidInput
 
@@ -40,3 +40,19 @@ def test_the_queue_pages_oldest_first_and_filters_by_label(session: Session):
     assert review.reviewer_queue(session, reviewer_id="r3@x", limit=10).total == 4
     with pytest.raises(InvalidInput, match="not a cursor"):
         review.reviewer_queue(session, reviewer_id="r1@x", limit=2, after="-1")
+
+
+def test_the_queue_filters_by_an_annotator_who_proposed(session: Session):
+    payload = trace_json()
+    traces.register_traces(session, payloads=[payload], actor="test")
+    trace_id = payload["info"]["trace_id"]
+    review.set_committee(session, scope="default", members=reviewers(session, "r1@x"), actor="test")
+    common = disputed_item(session, trace_id, name="city")
+    for annotator, value in [("a@x", "Oslo"), ("d@x", "Bergen"), ("e@x", "Molde")]:
+        other = propose(session, trace_id, annotator, value, name="fjord")
+    run_outbox(session)
+    by_d = review.reviewer_queue(session, reviewer_id="r1@x", limit=10, annotator="d@x")
+    assert ([q.item_id for q in by_d.items], by_d.total) == ([other], 1)
+    by_a = review.reviewer_queue(session, reviewer_id="r1@x", limit=10, annotator="a@x")
+    assert [q.item_id for q in by_a.items] == sorted([common, other])
+    assert review.reviewer_queue(session, reviewer_id="r1@x", limit=10, annotator="zz").total == 0

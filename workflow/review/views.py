@@ -4,10 +4,11 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
+from sqlalchemy import exists
 from sqlmodel import Session, col, func, select
 
 from workflow.identity.access import Actor
-from workflow.items.live import live_proposals
+from workflow.items.live import live_proposals, live_where
 from workflow.items.pipeline import last_decision
 from workflow.kernel.errors import Forbidden, InvalidInput, NotFound
 from workflow.kernel.states import ItemState
@@ -230,10 +231,12 @@ def reviewer_queue(
     limit: int,
     campaign_id: int | None = None,
     name: str | None = None,
+    annotator: str | None = None,
     after: str | None = None,
 ) -> ReviewerQueueView:
     """Items in review whose current round the reviewer sits on, oldest first, a page at a
-    time (keyset on the id, which never changes), filtered by campaign and label."""
+    time (keyset on the id, which never changes), filtered by campaign, label and an
+    annotator who proposed on them."""
     if after is not None and not _CURSOR.fullmatch(after):
         raise InvalidInput(f"after {after!r} is not a cursor this queue gave")
     waiting = (
@@ -249,6 +252,10 @@ def reviewer_queue(
         waiting = waiting.where(Item.campaign_id == campaign_id)
     if name is not None:
         waiting = waiting.where(Item.name == name)
+    if annotator is not None:
+        proposals = Assessment.__table__.c
+        proposed = live_where((proposals.item_id == Item.id) & (proposals.source_id == annotator))
+        waiting = waiting.where(exists().where(*proposed))
     total = session.exec(select(func.count()).select_from(waiting.subquery())).one()
     if after is not None:
         waiting = waiting.where(col(Item.id) > int(after))
