@@ -11,11 +11,13 @@ and ANALYZEd, as a database that has lived a while is.
 
 import argparse
 import time
+from collections.abc import Callable
 
 from annotate_page import PASSWORD, timed
 from fastapi.testclient import TestClient
 from harness import fresh_database, save_result, summary
 from sqlalchemy import text
+from sqlmodel import Session
 
 from api.app import create_app
 from workflow import campaigns, dashboard
@@ -98,28 +100,14 @@ def prepare(url: str, proposals: int) -> tuple[int, str]:
     return campaign.id, signed_in.secret
 
 
-def snapshots(url: str, campaign_id: int, runs: int) -> list[float]:
-    """Seconds each run of the snapshot task took, its transaction and commit included."""
+def in_transactions(url: str, runs: int, work: Callable[[Session], object]) -> list[float]:
+    """Seconds each of `runs` transactions doing `work` took, commit included."""
     engine = make_engine(url)
     times = []
     for _ in range(runs):
         began = time.perf_counter()
         with unit_of_work(engine) as session:
-            dashboard.snapshot(session, campaign_id=campaign_id)
-        times.append(time.perf_counter() - began)
-    engine.dispose()
-    return times
-
-
-def computed_while_waiting(url: str, campaign_id: int, runs: int) -> list[float]:
-    """The alternative: the figures computed inside the request, as a page without a
-    snapshot would (the reading and the statistics; the page's rendering left out)."""
-    engine = make_engine(url)
-    times = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        with unit_of_work(engine) as session:
-            compute(session, campaign_id=campaign_id, now=utcnow())
+            work(session)
         times.append(time.perf_counter() - began)
     engine.dispose()
     return times
@@ -135,7 +123,11 @@ def main() -> None:
     began = time.perf_counter()
     campaign_id, secret = prepare(url, options.proposals)
     print(f"stored {options.proposals:,} proposals in {time.perf_counter() - began:.1f} s")
-    runs = {"snapshot task": snapshots(url, campaign_id, options.snapshots)}
+    runs = {
+        "snapshot task": in_transactions(
+            url, options.snapshots, lambda s: dashboard.snapshot(s, campaign_id=campaign_id)
+        )
+    }
     settings = Settings(environment="test", database_url=url, secure_cookies=False)
     with TestClient(create_app(settings), base_url="http://127.0.0.1") as client:
         client.cookies.set("quorum_session", secret)
@@ -143,8 +135,10 @@ def main() -> None:
         runs["dashboard page"] = timed(client, page, options.runs)
         runs["dashboard JSON"] = timed(client, f"{page}.json", options.runs)
         runs["alpha CSV"] = timed(client, f"{page}/alpha.csv", options.runs)
-    runs["figures computed per request (the alternative)"] = computed_while_waiting(
-        url, campaign_id, options.snapshots
+    # The alternative: the figures computed inside the request, as a page without a snapshot
+    # would (the reading and the statistics; the page's rendering left out).
+    runs["figures computed per request (the alternative)"] = in_transactions(
+        url, options.snapshots, lambda s: compute(s, campaign_id=campaign_id, now=utcnow())
     )
     figures = summary(runs, 1)
     page_ms = figures["dashboard page"]["median_ms"]
