@@ -251,3 +251,8 @@ def queue_campaign(
 def annotator(name: str) -> Actor:
     """An annotator as the API would authenticate them."""
     return actor_for(name, "annotator", can_import=False)
+
+
+def as_reviewer(name: str) -> Actor:
+    """A reviewer as the API would authenticate them."""
+    return actor_for(name, "reviewer", can_import=False)

@@ -159,7 +159,7 @@ def review_item(
     status = review.item_status(session, item_id=item_id, by=page.actor)
     if status.state != ItemState.IN_REVIEW:
         return RedirectResponse(f"/items/{item_id}/history", status_code=303)
-    desk = review.review_desk(session, item_id=item_id, reviewer_id=page.actor.name)
+    desk = review.review_desk(session, item_id=item_id, by=page.actor)
     return _desk_page(request, page, desk, voted=voted)
 
 
@@ -207,7 +207,7 @@ def vote(
     """Cast (or change) my vote; a refused one (400, 409) shows the desk again as typed, with
     the reason, and nothing is stored."""
     _reviewer(page)
-    desk = review.review_desk(session, item_id=item_id, reviewer_id=page.actor.name)
+    desk = review.review_desk(session, item_id=item_id, by=page.actor)
     try:
         asked = _request(fields, desk)
         with session.begin_nested():  # a refusal half-way leaves nothing behind
@@ -240,7 +240,7 @@ def comment(
     try:
         review.add_comment(session, item_id=item_id, body=body, by=page.actor)
     except InvalidInput as exc:
-        desk = review.review_desk(session, item_id=item_id, reviewer_id=page.actor.name)
+        desk = review.review_desk(session, item_id=item_id, by=page.actor)
         return _desk_page(
             request, page, desk, status=400, comment_error=str(exc), comment_typed=body
         )

@@ -51,6 +51,8 @@ class CommitteeUpdate(BaseModel):
     chair: Annotated[str | None, Field(min_length=1, max_length=256)] = None
     # A round undecided this long escalates: to the chair, then the leads.
     deadline_hours: Annotated[float | None, Field(ge=0.02, le=24 * 365)] = None
+    # Reviewers see annotators as pseudonyms (leads and admins still see names).
+    hide_annotators: bool = False
 
 
 def _committee(session, scope: str, members: list[str]) -> CommitteePublic:
@@ -62,6 +64,7 @@ def _committee(session, scope: str, members: list[str]) -> CommitteePublic:
         min_votes=rule.min_votes,
         chair=rule.chair,
         deadline_hours=None if rule.deadline_seconds is None else rule.deadline_seconds / 3600,
+        hide_annotators=rule.hide_annotators,
     )
 
 
@@ -104,7 +107,7 @@ def put_committee(
     if campaign_id is not None:
         campaigns.ensure_lead(session, by, campaign_id)
     deadline = None if body.deadline_hours is None else round(body.deadline_hours * 3600)
-    rule = review.QuorumRule(body.rule, body.min_votes, body.chair, deadline)
+    rule = review.QuorumRule(body.rule, body.min_votes, body.chair, deadline, body.hide_annotators)
     members = review.set_committee(
         session, scope=scope, members=body.members, actor=by.name, rule=rule
     )
@@ -192,7 +195,7 @@ def review_item(
 ) -> ReviewPublic:
     """Every proposal of an item under review, for one of its reviewers."""
     _own_or_admin(by, reviewer_id)
-    view = review.review_view(session, item_id=item_id, reviewer_id=reviewer_id)
+    view = review.review_view(session, item_id=item_id, reviewer_id=reviewer_id, by=by)
     return ReviewPublic.model_validate(view)
 
 

@@ -162,7 +162,9 @@ class CommitteePublic(Public):
     `majority_of_cast` (of at least `min_votes` votes cast), `unanimity`, or
     `chair_breaks_ties` (a strict majority; a tie among all the votes goes the chair's way).
     A round still undecided `deadline_hours` after it began escalates to the chair, whose vote
-    then decides it, and after as long again to the leads."""
+    then decides it, and after as long again to the leads. With `hide_annotators`, its
+    reviewers see each annotator under a pseudonym (`annotator-` and eight hex digits, the same
+    across a campaign) on the review, the history and the dashboard; leads and admins see names."""
 
     scope: str
     members: list[str]
@@ -170,6 +172,7 @@ class CommitteePublic(Public):
     min_votes: int
     chair: str | None
     deadline_hours: float | None
+    hide_annotators: bool
 
 
 class ItemPublic(Public):

@@ -641,7 +641,10 @@ def test_every_route_is_in_the_matrix(live):
 
 
 def build_world(
-    engine: Engine, secret_key: str, drain: Callable[[], None]
+    engine: Engine,
+    secret_key: str,
+    drain: Callable[[], None],
+    disputers: tuple[str, str, str] = ("p1", "p2", "p3"),
 ) -> tuple[World, dict[str, str]]:
     limits = ValueLimits()
     tokens_by_role = {
@@ -672,7 +675,7 @@ def build_world(
     token_for(engine, "rev2", "reviewer")  # a second reviewer: one abstention resolves nothing
     with unit_of_work(engine) as session:
         review.set_committee(session, scope="default", members=["rev", "rev2"], actor="setup")
-        for annotator, value in [("p1", "Paris"), ("p2", "Lyon"), ("p3", "Nice")]:
+        for annotator, value in zip(disputers, ("Paris", "Lyon", "Nice"), strict=True):
             assessments.log_assessment(
                 session,
                 trace_id=trace_id,

@@ -157,7 +157,12 @@ def test_an_annotator_reads_an_open_items_status_without_its_decisions_value(liv
 def test_a_committee_is_given_a_rule_and_a_campaigns_committee_is_its_leads_to_set(live, http):
     for name in ("r1@x", "r2@x"):
         token_for(live.engine, name, "reviewer")
-    chaired = {"members": ["r1@x", "r2@x"], "rule": "chair_breaks_ties", "chair": "r1@x"}
+    chaired = {
+        "members": ["r1@x", "r2@x"],
+        "rule": "chair_breaks_ties",
+        "chair": "r1@x",
+        "hide_annotators": True,
+    }
     put = http.put("/api/v1/committees/default", json=chaired)
     assert put.status_code == 200, put.text
     assert http.get("/api/v1/committees/default").json() == {
@@ -167,6 +172,7 @@ def test_a_committee_is_given_a_rule_and_a_campaigns_committee_is_its_leads_to_s
         "min_votes": 1,
         "chair": "r1@x",
         "deadline_hours": None,
+        "hide_annotators": True,
     }
     refused = http.put("/api/v1/committees/default", json={**chaired, "chair": None})
     assert (refused.status_code, refused.json()["error_code"]) == (400, "INVALID_PARAMETER_VALUE")
@@ -183,4 +189,5 @@ def test_a_committee_is_given_a_rule_and_a_campaigns_committee_is_its_leads_to_s
     other_lead = bearer(token_for(live.engine, "lena", "lead"))
     outsider = http.put(f"/api/v1/committees/{scope}", json=unanimous, headers=other_lead)
     assert outsider.status_code == 404
-    assert http.get(f"/api/v1/committees/{scope}").json()["rule"] == "unanimity"
+    unanimous_now = http.get(f"/api/v1/committees/{scope}").json()
+    assert (unanimous_now["rule"], unanimous_now["hide_annotators"]) == ("unanimity", False)

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import update
 
 from tests.api.conftest import LiveServer
-from tests.factories import LIMITS, human, trace_json
+from tests.factories import LIMITS, as_reviewer, human, trace_json
 from tests.identities import PASSWORD, ensure_user
 from tests.pages.conftest import BrowserPage, assert_accessible, sign_in
 from tests.pages.test_items_pages import shoot
@@ -186,4 +186,32 @@ def test_the_desk_shows_texts_word_by_word_and_numbers_on_a_line(
     expect(page.locator("main")).to_contain_text("From 1 to 9 (a range of 8), middle 4.")
     expect(page.locator("svg.spread circle")).to_have_count(3)
     assert_accessible(page)
+    assert browser_page.violations() == []
+
+
+def test_a_committee_that_hides_annotators_votes_on_pseudonyms(
+    live, browser_page: BrowserPage, artifacts: Path
+):
+    _, item_id = disputed(live, ["rev-h", "rev-i"], QuorumRule(hide_annotators=True))
+    with unit_of_work(live.engine) as session:
+        seen = review.review_view(
+            session, item_id=item_id, reviewer_id="rev-h", by=as_reviewer("rev-h")
+        )
+    aliases = [p.annotator for p in seen.proposals]
+    assert len(set(aliases)) == 3 and all(a.startswith("annotator-") for a in aliases)
+    page = browser_page.page
+    sign_in(browser_page, live, "rev-h")
+    vote_for(page, live, item_id, aliases[0])
+    live.drain()
+    names = re.compile(r"\b(ann|bob|cid)\b")
+    for path, shot in (
+        (f"/items/{item_id}/history", "history"),
+        (f"/review/items/{item_id}", "desk"),
+    ):
+        page.goto(f"{live.url}{path}")
+        expect(page.locator("main")).not_to_contain_text(names)
+        expect(page.locator("main")).to_contain_text(aliases[1])
+        expect(page.locator("main")).to_contain_text("rev-h")  # reviewers keep their names
+        shoot(page, artifacts, f"pseudonyms-{shot}")
+    expect(page.locator("main")).to_contain_text("sees annotators under pseudonyms")
     assert browser_page.violations() == []

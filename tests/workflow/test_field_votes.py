@@ -11,6 +11,7 @@ from tests.factories import (
     KEYED_ORDER,
     SPLIT_TICKETS,
     TAGGED_TICKET,
+    as_reviewer,
     proposal_of,
     propose,
     registered_trace,
@@ -55,7 +56,7 @@ def state(session, item_id) -> str:
 
 def test_the_disputed_field_and_element_resolve_alone_and_the_agreed_field_is_kept(session):
     trace_id, item_id = disputed(session)
-    view = review.review_view(session, item_id=item_id, reviewer_id="r1@x")
+    view = review.review_view(session, item_id=item_id, reviewer_id="r1@x", by=as_reviewer("r1@x"))
     assert [(c.path, c.kind) for c in view.contested] == [
         ("priority", "field"),
         ("tags[urgent]", "element"),
@@ -174,7 +175,7 @@ def test_votes_that_make_a_value_the_schema_refuses_keep_the_item_in_review_with
         select(AuditEntry.details).where(AuditEntry.action == "review.unfit")
     ).all()
     assert [d["reason"] for d in reasons] == [item.review_problem]  # recorded once
-    view = review.review_view(session, item_id=item_id, reviewer_id="r1@x")
+    view = review.review_view(session, item_id=item_id, reviewer_id="r1@x", by=as_reviewer("r1@x"))
     assert view.problem == item.review_problem
     for reviewer in ("r1@x", "r3@x"):  # a changed vote and a new one: B keeps its key
         on(session, item_id, reviewer, "items[sku=B].sku", "proposal", assessment_id=bob)
@@ -191,6 +192,6 @@ def test_field_votes_belong_to_their_round(session):
     run_outbox(session)
     item = session.get(Item, item_id)
     assert (item.state, item.review_round) == ("in_review", 2)
-    view = review.review_view(session, item_id=item_id, reviewer_id="r1@x")
+    view = review.review_view(session, item_id=item_id, reviewer_id="r1@x", by=as_reviewer("r1@x"))
     assert view.my_field_votes == ()
     assert [c.path for c in view.contested] == ["tags[urgent]"]  # the priority agrees now

@@ -4,6 +4,7 @@ import pytest
 from sqlmodel import Session, func, select, update
 
 from tests.factories import (
+    as_reviewer,
     disputed_item,
     proposal_of,
     propose,
@@ -80,7 +81,7 @@ def test_outsiders_and_late_votes_are_refused(session, trace_id):
     with pytest.raises(Forbidden):
         vote(session, item_id, "a@x", "value", value="Paris")
     with pytest.raises(Forbidden):
-        review.review_view(session, item_id=item_id, reviewer_id="a@x")
+        review.review_view(session, item_id=item_id, reviewer_id="a@x", by=as_reviewer("a@x"))
     with pytest.raises(InvalidInput, match="not a live proposal"):
         vote(session, item_id, "r1@x", "proposal", assessment_id="a-00000000")
     for reviewer in ("r1@x", "r2@x"):
@@ -127,7 +128,7 @@ def test_an_edit_during_review_reopens_into_a_new_round(session, trace_id):
     run_outbox(session)
     item = session.get(Item, item_id)
     assert (item.state, item.review_round) == ("in_review", 2)
-    view = review.review_view(session, item_id=item_id, reviewer_id="r1@x")
+    view = review.review_view(session, item_id=item_id, reviewer_id="r1@x", by=as_reviewer("r1@x"))
     assert view.my_vote is None  # votes belong to their round
 
 

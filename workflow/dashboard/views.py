@@ -13,6 +13,7 @@ from workflow.kernel.errors import Forbidden, NotFound
 from workflow.models import DashboardSnapshot
 from workflow.models.base import as_utc
 from workflow.review import campaign_reviewers
+from workflow.review.identities import campaign_masker, names_in
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,8 @@ def dashboard(session: Session, *, campaign_id: int, by: Actor) -> DashboardView
     campaign = campaign_row(session, campaign_id)
     role = _require_viewer(session, by, campaign_id)
     row = session.get(DashboardSnapshot, campaign_id)
+    figures = dict(row.figures) if row else {}
+    masker = campaign_masker(session, campaign_id, by, names_in(figures))
     assert campaign.id is not None
     return DashboardView(
         campaign_id=campaign.id,
@@ -52,7 +55,7 @@ def dashboard(session: Session, *, campaign_id: int, by: Actor) -> DashboardView
         computed_at=as_utc(row.computed_at) if row and row.computed_at else None,
         stale=row is None or row.stale_since is not None,
         took_seconds=row.took_seconds if row else 0.0,
-        figures=dict(row.figures) if row else {},
+        figures=_in_pseudonym_order(masker.view(figures)) if masker.hides else figures,
         may_refresh=by.may(Permission.ADMIN) or role == UserRole.LEAD,
     )
 
@@ -62,6 +65,28 @@ def refresh(session: Session, *, campaign_id: int, by: Actor) -> bool:
     one is on its way already."""
     require_lead(session, by, campaign_id)
     return bool(ask(session, [campaign_id]))
+
+
+def _in_pseudonym_order(figures: dict[str, Any]) -> dict[str, Any]:
+    """Figures whose annotators are pseudonyms, listed in the pseudonyms' order: the order of
+    the names they replace would tell who is who."""
+    schemas = []
+    for schema in figures.get("schemas", []):
+        schema = dict(schema)
+        if "reliability" in schema:
+            schema["reliability"] = sorted(schema["reliability"], key=lambda r: r["annotator"])
+        if "kappa" in schema:
+            kappa = schema["kappa"]
+            order = sorted(range(len(kappa["raters"])), key=lambda i: kappa["raters"][i])
+            schema["kappa"] = {
+                "raters": [kappa["raters"][i] for i in order],
+                **{
+                    key: [[kappa[key][i][j] for j in order] for i in order]
+                    for key in ("values", "shared_units")
+                },
+            }
+        schemas.append(schema)
+    return {**figures, "schemas": schemas}
 
 
 def _require_viewer(session: Session, by: Actor, campaign_id: int) -> str | None:

@@ -10,6 +10,7 @@ from workflow.models.queue import Seat, Skip
 from workflow.models.review import (
     CommitteeMember,
     CommitteeRule,
+    InstanceSecret,
     Notification,
     ReconcileRun,
     ReviewAssignment,
@@ -30,6 +31,7 @@ __all__ = [
     "CommitteeRule",
     "DashboardSnapshot",
     "Decision",
+    "InstanceSecret",
     "Item",
     "LabelSchema",
     "Membership",

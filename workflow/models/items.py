@@ -76,6 +76,8 @@ class Item(SQLModel, table=True):
     # Why the round's decided votes make no value the schema accepts (None: they do, or the
     # round is undecided); the item stays in review until a vote changes.
     review_problem: str | None = Field(default=None, max_length=2000)
+    # The committee (its scope) the current round was sent to; None before any round.
+    review_scope: str | None = Field(default=None, max_length=256)
     state_changed_at: datetime = Field(default_factory=utcnow, sa_column=time_column(now=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=time_column(now=True))
 

@@ -43,6 +43,8 @@ class CommitteeRule(SQLModel, table=True):
     chair: str | None = Field(default=None, max_length=256)
     # How long a round may stay undecided before it escalates; None: no deadline.
     deadline_seconds: int | None = None
+    # Whether its reviewers see annotators under pseudonyms rather than by name.
+    hide_annotators: bool = False
     updated_at: datetime = Field(default_factory=utcnow, sa_column=time_column(now=True))
 
 
@@ -129,3 +131,13 @@ class ReviewComment(SQLModel, table=True):
     author: str = Field(max_length=256)
     body: str = Field(max_length=4000)
     created_at: datetime = Field(default_factory=utcnow, sa_column=time_column(now=True))
+
+
+class InstanceSecret(SQLModel, table=True):
+    """A secret this installation keeps in its database: the key annotators' pseudonyms are
+    derived with, so that nobody can recompute them from the names."""
+
+    __tablename__ = "instance_secrets"
+
+    name: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=256)

@@ -52,7 +52,7 @@ def route(session: Session, *, item_id: int) -> str:
     if waiting and not members:
         return item.state  # still nobody: the leads were told when it arrived
     item.escalated_at, item.escalation = None, deadlines.NOT_ESCALATED
-    item.review_problem = None
+    item.review_problem, item.review_scope = None, scope
     item.review_due_at = deadlines.due_at(rule_of(session, scope), utcnow()) if members else None
     session.add(item)
     session.add_all(

@@ -31,27 +31,34 @@ def committee(session: Session, scope: str) -> list[str]:
 
 
 def campaign_reviewers(session: Session, campaign_id: int) -> set[str]:
-    """Everyone on a committee that reviews some of the campaign's items: its own committee if
-    it has members, else each of its schemas' committees, or the default one for a schema
-    without."""
-    own = committee(session, campaign_scope(campaign_id))
-    if own:
-        return set(own)
+    """Everyone on a committee that reviews some of the campaign's items."""
+    scopes = campaign_scopes(session, campaign_id)
+    members = select(CommitteeMember.reviewer_id).where(col(CommitteeMember.scope).in_(scopes))
+    return set(session.exec(members).all())
+
+
+def campaign_scopes(session: Session, campaign_id: int) -> list[str]:
+    """The committees that review the campaign's items: its own if it has members, else each
+    of its schemas' committees, or the default one for a schema without."""
+    own = campaign_scope(campaign_id)
+    if committee(session, own):
+        return [own]
     names = session.exec(
         select(LabelSchema.name)
         .join(CampaignSchema, col(CampaignSchema.schema_id) == LabelSchema.id)
         .where(CampaignSchema.campaign_id == campaign_id)
     ).all()
-    found: dict[str, set[str]] = {}
-    rows = select(CommitteeMember.scope, CommitteeMember.reviewer_id).where(
-        col(CommitteeMember.scope).in_([*names, DEFAULT_SCOPE])
+    staffed = set(
+        session.exec(
+            select(CommitteeMember.scope)
+            .where(col(CommitteeMember.scope).in_([*names, DEFAULT_SCOPE]))
+            .distinct()
+        ).all()
     )
-    for scope, reviewer in session.exec(rows):
-        found.setdefault(scope, set()).add(reviewer)
-    reviewers = set().union(*(found.get(name, set()) for name in names))
-    if any(name not in found for name in names):
-        reviewers |= found.get(DEFAULT_SCOPE, set())
-    return reviewers
+    scopes = sorted(set(names) & staffed)
+    if any(name not in staffed for name in names):
+        scopes.append(DEFAULT_SCOPE)
+    return scopes
 
 
 def campaign_scope(campaign_id: int) -> str:
@@ -64,7 +71,9 @@ def rule_of(session: Session, scope: str) -> QuorumRule:
     row = session.get(CommitteeRule, scope)
     if row is None:
         return STRICT_MAJORITY
-    return QuorumRule(Rule(row.rule), row.min_votes, row.chair, row.deadline_seconds)
+    return QuorumRule(
+        Rule(row.rule), row.min_votes, row.chair, row.deadline_seconds, row.hide_annotators
+    )
 
 
 def set_committee(
@@ -85,6 +94,7 @@ def set_committee(
     stored = session.get(CommitteeRule, scope) or CommitteeRule(scope=scope, rule=rule.rule)
     stored.rule, stored.min_votes, stored.chair = rule.rule, rule.min_votes, rule.chair
     stored.deadline_seconds = rule.deadline_seconds
+    stored.hide_annotators = rule.hide_annotators
     stored.updated_at = utcnow()
     session.add(stored)
     session.flush()
@@ -101,6 +111,7 @@ def set_committee(
         min_votes=rule.min_votes,
         chair=rule.chair,
         deadline_seconds=rule.deadline_seconds,
+        hide_annotators=rule.hide_annotators,
     )
     return cleaned
 

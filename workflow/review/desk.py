@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from workflow.consensus import ValueType
+from workflow.identity.access import Actor
 from workflow.items.label_schemas import spec_for
 from workflow.items.live import live_proposals
 from workflow.models import Item, Vote
@@ -20,6 +21,7 @@ from workflow.review.committees import rule_of, scope_for
 from workflow.review.contested import WHOLE
 from workflow.review.deadlines import TO_CHAIR, TO_LEADS
 from workflow.review.differences import Spread, TextDiff, spread, word_diffs
+from workflow.review.identities import hidden_from
 from workflow.review.quorum_rule import Choice
 from workflow.review.views import ReviewView, review_view
 from workflow.traces import get_trace
@@ -59,11 +61,13 @@ class ReviewDesk:
     comments: tuple[CommentView, ...] = ()  # the item's discussion, every round's
     due_at: datetime | None = None  # when the round escalates, if it has a deadline
     escalated_to: str | None = None  # "chair" or "leads" once overdue
+    pseudonyms: bool = False  # annotators are shown under pseudonyms
 
 
-def review_desk(session: Session, *, item_id: int, reviewer_id: str) -> ReviewDesk:
-    """The desk of `reviewer_id` for the item; Forbidden unless they review its round."""
-    review = review_view(session, item_id=item_id, reviewer_id=reviewer_id)
+def review_desk(session: Session, *, item_id: int, by: Actor) -> ReviewDesk:
+    """The desk of `by` for the item; Forbidden unless they review its round."""
+    reviewer_id = by.name
+    review = review_view(session, item_id=item_id, reviewer_id=reviewer_id, by=by)
     item = session.get_one(Item, item_id)
     spec, _ = spec_for(session, item, [proposal.value for proposal in review.proposals])
     chair = rule_of(session, scope_for(session, item)).chair
@@ -108,6 +112,7 @@ def review_desk(session: Session, *, item_id: int, reviewer_id: str) -> ReviewDe
         spread=spread([(p.annotator, p.value) for p in review.proposals]) if numeric else None,
         due_at=as_utc(item.review_due_at) if item.review_due_at else None,
         escalated_to={TO_CHAIR: "chair", TO_LEADS: "leads"}.get(item.escalation),
+        pseudonyms=hidden_from(session, item, by),
     )
 
 

@@ -20,6 +20,7 @@ from workflow.models import (
     Vote,
 )
 from workflow.models.base import as_utc
+from workflow.review.identities import item_masker, names_in
 from workflow.review.views import ItemView, item_fields
 
 # Audit actions on an item, by the name its history gives them; the others are told elsewhere.
@@ -70,7 +71,8 @@ def item_history(session: Session, *, item_id: int, by: Actor) -> ItemHistory:
         *_audited(session, item_id, list(assessments)),
     ]
     entries.sort(key=lambda entry: entry.at)
-    return ItemHistory(item=ItemView(**item_fields(item)), entries=tuple(entries))
+    history = ItemHistory(item=ItemView(**item_fields(item)), entries=tuple(entries))
+    return item_masker(session, item, by, names_in(history)).view(history)
 
 
 def _revisions(session: Session, assessments: dict[str, Assessment]) -> list[HistoryEntry]:

@@ -76,13 +76,15 @@ def _key(value: Any) -> str:
 @dataclass(frozen=True)
 class QuorumRule:
     """A committee's rule: `min_votes` is the m of MAJORITY_OF_CAST, `chair` the member whose
-    vote settles a tie under CHAIR_BREAKS_TIES (and an overdue round, under any rule), and
-    `deadline_seconds` how long a round may stay undecided before it escalates."""
+    vote settles a tie under CHAIR_BREAKS_TIES (and an overdue round, under any rule),
+    `deadline_seconds` how long a round may stay undecided before it escalates, and
+    `hide_annotators` whether its reviewers see annotators under pseudonyms."""
 
     rule: Rule = Rule.STRICT_MAJORITY
     min_votes: int = 1
     chair: str | None = None
     deadline_seconds: int | None = None
+    hide_annotators: bool = False
 
     @property
     def algorithm(self) -> str:

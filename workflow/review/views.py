@@ -16,6 +16,7 @@ from workflow.models import Assessment, Decision, Item, ReviewAssignment, Vote
 from workflow.review.ballots import item_dispute
 from workflow.review.committee import VoteView, assigned, current_vote, vote_view
 from workflow.review.contested import WHOLE, Dispute, Unit, UnitKind
+from workflow.review.identities import item_masker, names_in
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,8 +154,9 @@ def item_status(session: Session, *, item_id: int, by: Actor) -> ItemStatusView:
     return ItemStatusView(**item_fields(item), decision=shown)
 
 
-def review_view(session: Session, *, item_id: int, reviewer_id: str) -> ReviewView:
-    """What a reviewer of the item sees: every proposal side by side, the engine's breakdown."""
+def review_view(session: Session, *, item_id: int, reviewer_id: str, by: Actor) -> ReviewView:
+    """What a reviewer of the item sees: every proposal side by side, the engine's breakdown;
+    read by `by` (the reviewer, or an admin), who may see annotators under pseudonyms."""
     item = _require_item(session, item_id)
     if item.state != ItemState.IN_REVIEW or reviewer_id not in assigned(session, item):
         raise Forbidden(f"{reviewer_id} does not review item {item_id}")
@@ -168,7 +170,7 @@ def review_view(session: Session, *, item_id: int, reviewer_id: str) -> ReviewVi
         .where(Vote.reviewer_id == reviewer_id, Vote.field != WHOLE)
         .order_by(col(Vote.field))
     )
-    return ReviewView(
+    view = ReviewView(
         item=ItemView(**item_fields(item)),
         proposals=tuple(
             ProposalView(
@@ -189,6 +191,7 @@ def review_view(session: Session, *, item_id: int, reviewer_id: str) -> ReviewVi
         my_field_votes=tuple(vote_view(vote) for vote in field_votes),
         problem=item.review_problem,
     )
+    return item_masker(session, item, by, names_in(view)).view(view)
 
 
 def _contested(found: Dispute, unit: Unit, proposals: list[Assessment]) -> ContestedView:
