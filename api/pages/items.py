@@ -77,7 +77,14 @@ def items_page(
 
 
 @router.get("/items/{item_id}/history", response_class=HTMLResponse)
-def item_history_page(request: Request, item_id: RowId, session: SessionDep, page: Page) -> Any:
-    """An item's whole life as a timeline, oldest first, for those who see others' work."""
+def item_history_page(
+    request: Request,
+    item_id: RowId,
+    session: SessionDep,
+    page: Page,
+    sent_back: Annotated[int | None, Query(ge=0, le=1000)] = None,
+) -> Any:
+    """An item's whole life as a timeline, oldest first, for those who see others' work;
+    `sent_back`, how many annotators the reviewer just sent it back to."""
     history = review.item_history(session, item_id=item_id, by=page.actor)
-    return render(request, "item_history.html", page, history=history)
+    return render(request, "item_history.html", page, history=history, sent_back=sent_back)

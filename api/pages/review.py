@@ -245,3 +245,23 @@ def comment(
             request, page, desk, status=400, comment_error=str(exc), comment_typed=body
         )
     return RedirectResponse(f"/review/items/{item_id}#discussion", status_code=303)
+
+
+@router.post("/review/items/{item_id}/send-back", response_class=HTMLResponse)
+def send_back(
+    request: Request, item_id: RowId, session: SessionDep, page: FormPage, fields: FormFields
+) -> Any:
+    """Send the item back to its annotators with a note; an empty or overlong note shows the
+    desk again (400), and the item goes nowhere."""
+    _reviewer(page)
+    note = (fields.get("note") or [""])[0].replace("\r\n", "\n")
+    try:
+        with session.begin_nested():
+            asked = review.send_back(session, item_id=item_id, note=note, by=page.actor)
+    except (InvalidInput, Conflict) as exc:
+        desk = review.review_desk(session, item_id=item_id, by=page.actor)
+        code = 400 if isinstance(exc, InvalidInput) else 409
+        return _desk_page(
+            request, page, desk, status=code, send_back_error=str(exc), note_typed=note
+        )
+    return RedirectResponse(f"/items/{item_id}/history?sent_back={len(asked)}", status_code=303)

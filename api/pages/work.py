@@ -171,7 +171,7 @@ def heartbeat(item_id: RowId, session: SessionDep, page: FormPage) -> JSONRespon
     with the reason once the claim ended. An answered item's seat needs no renewal."""
     _annotator(page)
     stand = standing(session, by=page.actor, item_id=item_id, after_lapse=True)
-    if stand.place is Place.SUBMITTED:
+    if stand.place in (Place.SUBMITTED, Place.RETURNED):
         return JSONResponse({"submitted": True})
     expires = queue.heartbeat(session, by=page.actor, item_id=item_id)
     return JSONResponse({"lease_expires_at": expires.isoformat()})

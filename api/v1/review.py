@@ -12,6 +12,8 @@ from api.v1.review_models import (
     CommentList,
     CommentPublic,
     ReviewPublic,
+    SendBack,
+    SentBack,
     VoteCreate,
     VotePublic,
 )
@@ -145,6 +147,16 @@ def post_comment(
     return CommentPublic.model_validate(
         review.add_comment(session, item_id=item_id, body=body.body, by=by)
     )
+
+
+@router.post("/items/{item_id}/send-back")
+def send_back(item_id: RowId, body: SendBack, session: SessionDep, by: Reader) -> SentBack:
+    """Send an item in review back to the annotators who proposed on it, with a note: its
+    round closes undecided, their seats are returned to them (it comes first in their queue),
+    and the engine evaluates it again once each has revised or kept their answer. For a
+    reviewer of its round, a lead of its campaign or an admin; a campaign's items only."""
+    asked = review.send_back(session, item_id=item_id, note=body.note, by=by)
+    return SentBack(item_id=item_id, state="reopened", annotators=len(asked))
 
 
 @router.get("/disputes/unstaffed")

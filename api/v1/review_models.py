@@ -95,6 +95,21 @@ class CommentCreate(BaseModel):
     body: Annotated[str, Field(min_length=1, max_length=4000)]
 
 
+class SendBack(BaseModel):
+    """What the committee asks the annotators to look at again."""
+
+    note: Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+class SentBack(BaseModel):
+    """An item sent back: its state now, and how many annotators were asked for a second
+    look (not who: a committee may see annotators under pseudonyms only)."""
+
+    item_id: int
+    state: str
+    annotators: int
+
+
 class CommentPublic(Public):
     """A note of an item's review discussion."""
 

@@ -192,11 +192,17 @@ def edit(
     default_overlap: int,
 ) -> Assessment:
     """A new revision of a live proposal; its id stays, the old version stays in history. The
-    same value, rationale and metadata again make no revision."""
+    same value, rationale and metadata again make no revision, but answer a seat the committee
+    returned: the annotator kept their answer, and the item may be evaluated again."""
     item = _lock_for_change(session, proposal)
     check_fits(session, item, value)
     changed = changes(proposal, value, rationale, metadata)
+    answered = item.campaign_id is not None and seats.resubmit(
+        session, proposal.item_id or 0, proposal.source_id
+    )
     if changed is None:
+        if answered:
+            _changed(session, item, proposal, "proposal.keep", actor, default_overlap)
         return proposal
     proposal.value, (proposal.rationale, proposal.meta) = value, changed
     proposal.revision += 1

@@ -7,7 +7,7 @@ from sqlmodel import Session, col, func, select
 
 from workflow.campaigns.membership import require_lead
 from workflow.identity.access import Actor, UserRole
-from workflow.items.seats import CLAIMED, SUBMITTED
+from workflow.items.seats import CLAIMED, RETURNED, SUBMITTED
 from workflow.models import Campaign, Item, Membership, Seat, Skip, User
 
 
@@ -88,6 +88,7 @@ class MyCampaign:
     submitted: int
     claimed: int
     skipped: int
+    returned: int = 0  # answered, and sent back by the committee for a second look
 
 
 def my_work(session: Session, *, by: Actor) -> list[MyCampaign]:
@@ -135,6 +136,7 @@ def my_work(session: Session, *, by: Actor) -> list[MyCampaign]:
             submitted=mine.get((campaign.id or 0, SUBMITTED), 0),
             claimed=mine.get((campaign.id or 0, CLAIMED), 0),
             skipped=skipped.get(campaign.id, 0),
+            returned=mine.get((campaign.id or 0, RETURNED), 0),
         )
         for campaign in campaigns
     ]

@@ -91,10 +91,13 @@ def _evaluate(
         moves.append(ItemEvent.REOPEN)
     spec, schema_overlap = spec_for(session, item, [p.value for p in proposals])
     quota = item.quota or schema_overlap or default_overlap
-    if len(proposals) < quota:
+    # Sent back by the committee: it collects again until each annotator has answered anew.
+    waiting = item.return_note is not None and seats.returned(session, item.id) > 0
+    if len(proposals) < quota or waiting:
         if moves:
             outcomes.moves.append((item, tuple(moves)))
         return
+    item.return_note = None
     record = _engine_record(spec, proposals, quota)
     if _confirms(item, previous, record):
         return  # the proposals as they are now agree on the value in force: nothing new

@@ -14,6 +14,9 @@ _SEATS = Seat.__table__
 _ITEMS = Item.__table__
 
 OPEN, CLAIMED, SUBMITTED = "open", "claimed", "submitted"
+# Sent back by the committee: still its holder's (their answer stands, the seat is filled),
+# waiting for them to revise or keep it. Never lapses: nobody else may take it.
+RETURNED = "returned"
 
 
 def open_seats(session: Session, rows: list[tuple[int, int, int]]) -> None:
@@ -169,3 +172,37 @@ def lapse(session: Session, item_ids: list[int], now: datetime) -> int:
     for item_id in {row.item_id for row in lapsed}:
         _count(session, item_id, -sum(1 for row in lapsed if row.item_id == item_id))
     return len(lapsed)
+
+
+def give_back(session: Session, item_id: int, holders: list[str]) -> int:
+    """Return the holders' submitted seats on the item to them: how many."""
+    columns = _SEATS.c
+    return session.execute(
+        update(_SEATS)
+        .where(
+            columns.item_id == item_id,
+            columns.holder.in_(holders),
+            columns.status == SUBMITTED,
+        )
+        .values(status=RETURNED, lease_expires_at=None)
+    ).rowcount
+
+
+def resubmit(session: Session, item_id: int, holder: str) -> bool:
+    """The holder answered their returned seat (revised or kept): whether they had one."""
+    columns = _SEATS.c
+    return bool(
+        session.execute(
+            update(_SEATS)
+            .where(columns.item_id == item_id, columns.holder == holder, columns.status == RETURNED)
+            .values(status=SUBMITTED, lease_expires_at=None)
+        ).rowcount
+    )
+
+
+def returned(session: Session, item_id: int) -> int:
+    """How many of the item's seats wait for their holder's second look."""
+    columns = _SEATS.c
+    return session.execute(
+        select(func.count()).where(columns.item_id == item_id, columns.status == RETURNED)
+    ).scalar_one()

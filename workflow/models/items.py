@@ -78,6 +78,9 @@ class Item(SQLModel, table=True):
     review_problem: str | None = Field(default=None, max_length=2000)
     # The committee (its scope) the current round was sent to; None before any round.
     review_scope: str | None = Field(default=None, max_length=256)
+    # The committee's note when it sent the item back to its annotators, until it is evaluated
+    # again (once every returned seat is answered).
+    return_note: str | None = Field(default=None, max_length=4000)
     state_changed_at: datetime = Field(default_factory=utcnow, sa_column=time_column(now=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=time_column(now=True))
 

@@ -143,6 +143,33 @@ def _held(session: Session, me: str, campaign_id: int) -> ClaimView | None:
     return None if row is None else _view(row, as_utc(row.lease_expires_at))
 
 
+def _returned(session: Session, me: str, campaign_id: int) -> ClaimView | None:
+    """An item the committee sent back to the annotator in the campaign, oldest first: it
+    comes before new work, under a lease that only keeps the page's heartbeat honest (a
+    returned seat never lapses)."""
+    row = session.execute(
+        select(_ITEMS.c.id, _ITEMS.c.campaign_id, _ITEMS.c.trace_id)
+        .add_columns(_ITEMS.c.span_id, _ITEMS.c.name)
+        .select_from(_SEATS.join(_ITEMS, _ITEMS.c.id == _SEATS.c.item_id))
+        .where(
+            _SEATS.c.campaign_id == campaign_id,
+            _SEATS.c.holder == me,
+            _SEATS.c.status == seats.RETURNED,
+        )
+        .order_by(_ITEMS.c.state_changed_at, _ITEMS.c.id)
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    expires = utcnow() + _lease(campaign_row(session, campaign_id))
+    session.execute(
+        update(_SEATS)
+        .where(_SEATS.c.item_id == row.id, _SEATS.c.holder == me)
+        .values(lease_expires_at=expires)
+    )
+    return _view(row, expires)
+
+
 def _annotating_in(session: Session, me: str) -> list[int]:
     """The open campaigns the annotator works in: highest priority, then soonest due, first."""
     # `execute(...).scalars()`: this is SQLAlchemy's select, whose rows `session.exec` would
@@ -177,7 +204,7 @@ def claim_next(session: Session, *, by: Actor, campaign_id: int | None = None) -
     else:
         order = _annotating_in(session, by.name)
     for candidate in order:
-        held = _held(session, by.name, candidate)
+        held = _returned(session, by.name, candidate) or _held(session, by.name, candidate)
         if held is not None:
             return held
         claimed = _claim_in(session, by.name, campaign_row(session, candidate))
@@ -211,7 +238,7 @@ def heartbeat(session: Session, *, by: Actor, item_id: int) -> datetime:
         .where(
             _SEATS.c.item_id == item_id,
             _SEATS.c.holder == by.name,
-            _SEATS.c.status == seats.CLAIMED,
+            _SEATS.c.status.in_([seats.CLAIMED, seats.RETURNED]),
         )
         .values(lease_expires_at=expires)
     ).rowcount

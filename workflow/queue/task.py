@@ -25,6 +25,7 @@ class Place(StrEnum):
     LAPSED = "lapsed"  # the lease ran out, but nobody took the seat over yet
     LOST = "lost"  # the lease ran out and the seat went back to the pool
     SUBMITTED = "submitted"  # answered: the seat is theirs for good
+    RETURNED = "returned"  # answered, and sent back by the committee for a second look
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +60,10 @@ class AnnotationTask:
     rationale: str | None
     suggestions: tuple[Suggestion, ...]
     trace: ReadableTrace
+    return_note: str | None = None  # the committee's, while the item waits for their answer
 
 
-_PLACES = (seats.CLAIMED, seats.SUBMITTED)
+_PLACES = (seats.CLAIMED, seats.SUBMITTED, seats.RETURNED)
 
 
 def _seat(session: Session, item_id: int, me: str) -> Seat | None:
@@ -122,6 +124,9 @@ def _stand(session: Session, by: Actor, item_id: int, after_lapse: bool) -> tupl
             raise NotFound(f"no claim on item {item_id}")
         require_member(session, by, item.campaign_id, UserRole.ANNOTATOR)
         return item, Standing(item_id, item.campaign_id, Place.LOST, None)
+    if seat.status == seats.RETURNED:
+        expires = None if seat.lease_expires_at is None else as_utc(seat.lease_expires_at)
+        return item, Standing(item_id, item.campaign_id, Place.RETURNED, expires)
     if seat.status == seats.SUBMITTED or seat.lease_expires_at is None:
         return item, Standing(item_id, item.campaign_id, Place.SUBMITTED, None)
     expires = as_utc(seat.lease_expires_at)
@@ -165,4 +170,5 @@ def annotation_task(
         rationale=None if own is None else own.rationale,
         suggestions=_suggestions(session, item) if campaign.show_suggestions else (),
         trace=read_trace(trace.trace_id, trace.info, trace.spans, item.span_id or None),
+        return_note=item.return_note if stand.place is Place.RETURNED else None,
     )

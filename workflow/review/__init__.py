@@ -21,6 +21,7 @@ from workflow.review.contested import WHOLE, UnitKind
 from workflow.review.desk import ReviewDesk, UnitBallotView, review_desk
 from workflow.review.history import HistoryEntry, ItemHistory, item_history
 from workflow.review.quorum_rule import QuorumRule, Rule
+from workflow.review.send_back import send_back
 from workflow.review.views import (
     ContestedView,
     DecisionView,
@@ -73,5 +74,6 @@ __all__ = [
     "route",
     "rule_of",
     "scope_campaign",
+    "send_back",
     "set_committee",
 ]

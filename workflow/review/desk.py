@@ -62,6 +62,7 @@ class ReviewDesk:
     due_at: datetime | None = None  # when the round escalates, if it has a deadline
     escalated_to: str | None = None  # "chair" or "leads" once overdue
     pseudonyms: bool = False  # annotators are shown under pseudonyms
+    returnable: bool = False  # a campaign's item, which may go back to its annotators
 
 
 def review_desk(session: Session, *, item_id: int, by: Actor) -> ReviewDesk:
@@ -113,6 +114,7 @@ def review_desk(session: Session, *, item_id: int, by: Actor) -> ReviewDesk:
         due_at=as_utc(item.review_due_at) if item.review_due_at else None,
         escalated_to={TO_CHAIR: "chair", TO_LEADS: "leads"}.get(item.escalation),
         pseudonyms=hidden_from(session, item, by),
+        returnable=item.campaign_id is not None,
     )
 
 

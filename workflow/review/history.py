@@ -32,8 +32,9 @@ _ITEM_ACTIONS = {
     "review.unfit": "review.unfit",
     "review.comment": "review.commented",
     "claim.skip": "claim.skipped",
+    "review.send_back": "review.sent_back",
 }
-_ASSESSMENT_ACTIONS = {"proposal.delete": "proposal.withdrawn"}
+_ASSESSMENT_ACTIONS = {"proposal.delete": "proposal.withdrawn", "proposal.keep": "proposal.kept"}
 
 
 @dataclass(frozen=True, slots=True)

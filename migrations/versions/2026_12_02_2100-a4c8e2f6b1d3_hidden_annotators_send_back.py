@@ -1,5 +1,6 @@
-"""hidden annotators: a committee may see annotators under pseudonyms, keyed by a secret kept
-in the database; each item remembers which committee its current round went to
+"""hidden annotators and send-back: a committee may see annotators under pseudonyms, keyed by
+a secret kept in the database; each item remembers which committee its current round went to,
+and the note it was sent back to its annotators with
 
 Revision ID: a4c8e2f6b1d3
 Revises: d5e6f7a8b9c0
@@ -27,6 +28,9 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("review_scope", sqlmodel.sql.sqltypes.AutoString(length=256), nullable=True)
         )
+        batch.add_column(
+            sa.Column("return_note", sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=True)
+        )
     op.create_table(
         "instance_secrets",
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -38,6 +42,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("instance_secrets")
     with op.batch_alter_table("items") as batch:
+        batch.drop_column("return_note")
         batch.drop_column("review_scope")
     with op.batch_alter_table("committee_rules") as batch:
         batch.drop_column("hide_annotators")
