@@ -54,6 +54,12 @@ class World:
     spare_tokens: dict[str, list[int]]  # per role, tokens of its own to revoke
     sessions: dict[str, str] = field(default_factory=dict)
     counter: int = 0
+    # Campaign items in review, one per (route, role) that may send one back.
+    returnable: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def returned(self, route: str, role: str) -> int:
+        """The item this role sends back by this route (any, for a refused role)."""
+        return self.returnable.get((route, role), self.returnable[(route, "reviewer")])
 
     def drop(self, role: str) -> str:
         """A proposal of the role's own not deleted yet (the suggestion for refused roles)."""
@@ -230,6 +236,15 @@ def rows() -> list[Row]:
             v1 + "/items/{item_id}/comments",
             frozenset({"reviewer", "lead", "admin"}),  # its committee, leads, admins
             lambda w, r: (f"{v1}/items/{w.item_id}/comments", {"json": {"body": f"from {r}"}}),
+        ),
+        Row(
+            "POST",
+            v1 + "/items/{item_id}/send-back",
+            frozenset({"reviewer", "lead", "admin"}),  # its committee, its lead, admins
+            lambda w, r: (
+                f"{v1}/items/{w.returned('api', r)}/send-back",
+                {"json": {"note": f"look again, {r}"}},
+            ),
         ),
         Row(
             "GET",
@@ -452,6 +467,16 @@ def rows() -> list[Row]:
             "/review/items/{item_id}/comments",
             frozenset({"reviewer", "admin"}),
             lambda w, r: (f"/review/items/{w.item_id}/comments", {"data": {"body": "a note"}}),
+            page=True,
+        ),
+        Row(
+            "POST",
+            "/review/items/{item_id}/send-back",
+            frozenset({"reviewer", "admin"}),
+            lambda w, r: (
+                f"/review/items/{w.returned('page', r)}/send-back",
+                {"data": {"note": "look again"}},
+            ),
             page=True,
         ),
         Row("GET", "/tokens", readers, lambda w, r: ("/tokens", {}), page=True),
@@ -708,8 +733,51 @@ def build_world(
             )
             sessions[role] = secret
         campaign_id, closable, claimed = queue_world(session, root)
+        returning = returns_world(session, root)
+    drain()
     world = World(trace_id, item_id, campaign_id, closable, claimed, hint, own, spare, sessions)
+    with unit_of_work(engine) as session:
+        ids = session.execute(
+            text("SELECT id FROM items WHERE campaign_id = :c AND state = 'in_review' ORDER BY id"),
+            {"c": returning},
+        ).scalars()
+        world.returnable = dict(zip(RETURNERS, ids, strict=True))
     return world, tokens_by_role
+
+
+# Who sends an item back, by which route: its reviewers, its campaign's lead, admins.
+RETURNERS = [
+    ("api", "reviewer"),
+    ("api", "lead"),
+    ("api", "admin"),
+    ("page", "reviewer"),
+    ("page", "admin"),
+]
+
+
+def returns_world(session, root) -> int:
+    """A campaign whose items ann and loader split on, one per sender of RETURNERS, each to
+    be routed to the default committee; returns its id."""
+    payloads = tuple(trace_json() for _ in RETURNERS)
+    made = campaigns.create_campaign(
+        session,
+        settings=campaigns.CampaignSettings("returns", 2),
+        by=root,
+        schemas=(campaigns.SchemaTarget("verdict"),),
+        traces=campaigns.TraceSelection(payloads=payloads),
+    ).id
+    roles = {"ann": "annotator", "loader": "annotator", "lead": "lead"}
+    campaigns.set_members(session, campaign_id=made, roles=roles, by=trusted("setup"))
+    for payload in payloads:
+        for who, value in (("ann", "yes"), ("loader", "no")):
+            assessments.log_assessment(
+                session,
+                trace_id=payload["info"]["trace_id"],
+                draft=human("verdict", value, who),
+                by=root,
+                limits=ValueLimits(),
+            )
+    return made
 
 
 def queue_world(session, root) -> tuple[int, int, dict[str, dict[str, int]]]:

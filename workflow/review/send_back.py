@@ -22,6 +22,12 @@ def send_back(session: Session, *, item_id: int, note: str, by: Actor) -> list[s
     to look at again): a reviewer of its round, a lead of its campaign or an admin may.
     Returns the annotators asked; the item waits in `reopened` for their answers."""
     item = lock_item(session, item_id)
+    # Who may comes first: to anyone else, the item's state is none of their business.
+    lead = item.campaign_id is not None and (
+        role_in(session, item.campaign_id, by.name) == UserRole.LEAD
+    )
+    if not (by.may(Permission.ADMIN) or lead or by.name in assigned(session, item)):
+        raise Forbidden(f"{by.name} does not review item {item_id}")
     text = note.strip()
     if not text or len(text) > MAX_COMMENT:
         raise InvalidInput(f"a note to the annotators has 1 to {MAX_COMMENT} characters")
@@ -32,9 +38,6 @@ def send_back(session: Session, *, item_id: int, note: str, by: Actor) -> list[s
             "only a campaign's items go back to their annotators: outside a campaign nobody"
             " holds a seat to answer again"
         )
-    lead = role_in(session, item.campaign_id, by.name) == UserRole.LEAD
-    if not (by.may(Permission.ADMIN) or lead or by.name in assigned(session, item)):
-        raise Forbidden(f"{by.name} does not review item {item_id}")
     proposers = sorted({p.source_id for p in live_proposals(session, item_id)})
     seats.give_back(session, item_id, proposers)
     item.return_note, item.review_problem = text, None
