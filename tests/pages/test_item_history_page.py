@@ -72,6 +72,8 @@ def test_a_lead_reads_an_items_whole_life_and_an_annotator_is_refused(
         "quorum:pipeline moved the item: resolved → promoted",
     ]
     expect(events.filter(has_text="rev-b voted")).to_contain_text("the ticket says Lyon")
+    dispute = events.filter(has_text="found a dispute")
+    expect(dispute).to_contain_text("The leading value, short of agreement:")
     # Hostile values and comments are shown as the text they are.
     expect(events.filter(has_text="cid proposed").locator("pre")).to_contain_text(HOSTILE[1])
     expect(events.filter(has_text="rev-a voted")).to_contain_text(HOSTILE[0])
