@@ -28,11 +28,15 @@ from workflow.review.views import (
     ItemView,
     ProposalView,
     ProposedView,
-    QueuedItemView,
-    ReviewerQueueView,
     ReviewView,
     item_status,
     review_view,
+)
+from workflow.review.waiting import (
+    QueuedItemView,
+    QueueOrder,
+    ReviewerQueueView,
+    queue_order,
     reviewer_queue,
 )
 
@@ -47,6 +51,7 @@ __all__ = [
     "ItemView",
     "ProposalView",
     "ProposedView",
+    "QueueOrder",
     "QueuedItemView",
     "QuorumRule",
     "ReviewDesk",
@@ -66,6 +71,7 @@ __all__ = [
     "committee",
     "item_history",
     "item_status",
+    "queue_order",
     "resolve",
     "review_desk",
     "review_view",
