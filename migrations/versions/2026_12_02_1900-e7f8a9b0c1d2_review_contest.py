@@ -64,18 +64,22 @@ def _backfill(connection: sa.Connection) -> None:
         if not rows:
             return
         after = rows[-1].id
-        for item_id, record in rows:
-            record = record if isinstance(record, dict) else {}
-            connection.execute(
-                sa.update(_items).where(_items.c.id == item_id).values(contest=_contest(record))
+        records = [(item_id, r if isinstance(r, dict) else {}) for item_id, r in rows]
+        connection.execute(
+            sa.update(_items)
+            .where(_items.c.id == sa.bindparam("item"))
+            .values(contest=sa.bindparam("score")),
+            [{"item": item_id, "score": _contest(r)} for item_id, r in records],
+        )
+        fields = [
+            {"item_id": item_id, "field": path}
+            for item_id, r in records
+            for path in dict.fromkeys(
+                p for p in r.get("disputed_fields") or () if isinstance(p, str)
             )
-            paths = dict.fromkeys(
-                p for p in record.get("disputed_fields") or () if isinstance(p, str)
-            )
-            if paths:
-                connection.execute(
-                    sa.insert(_fields), [{"item_id": item_id, "field": p} for p in paths]
-                )
+        ]
+        if fields:
+            connection.execute(sa.insert(_fields), fields)
 
 
 def upgrade() -> None:
@@ -100,6 +104,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_item_disputed_fields_field", table_name="item_disputed_fields")
     op.drop_table("item_disputed_fields")
-    with op.batch_alter_table("items", schema=None) as batch_op:
-        batch_op.drop_index("ix_items_state_contest_id")
-        batch_op.drop_column("contest")
+    op.drop_index("ix_items_state_contest_id", table_name="items")
+    # ALTER TABLE ... DROP COLUMN, which SQLite has had since 3.35: a batch copy of the table
+    # would drop the items that every other table refers to.
+    op.drop_column("items", "contest")
