@@ -36,32 +36,39 @@ def review_queue(
     session: SessionDep,
     page: Page,
     voted: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    order: Filter = "",
     campaign_id: Filter = "",
     name: Filter = "",
     annotator: Filter = "",
+    field: Annotated[str, Query(max_length=1024)] = "",
     after: Filter = "",
 ) -> Any:
-    """The items in review whose current round I sit on, oldest first, by campaign, label or
-    annotator, a page at a time."""
+    """The items in review whose current round I sit on, oldest or most contested first, by
+    campaign, label, annotator or disputed field, a page at a time."""
     _reviewer(page)
+    sort = review.queue_order(order or review.QueueOrder.OLDEST)
     queued = review.reviewer_queue(
         session,
         reviewer_id=page.actor.name,
+        by=page.actor,
         limit=QUEUE_SIZE,
+        order=sort,
         campaign_id=campaign_filter(campaign_id),
         name=name or None,
         annotator=annotator or None,
+        field=field or None,
         after=after or None,
     )
-    filters = {"campaign_id": campaign_id, "name": name, "annotator": annotator}
+    filters = {"campaign_id": campaign_id, "name": name, "annotator": annotator, "field": field}
     return render(
         request,
         "review_queue.html",
         page,
         queued=queued,
         voted=voted,
+        order=sort.value,
         filters=filters,
-        following=next_page("/review", filters, queued.next_page_token),
+        following=next_page("/review", {"order": order, **filters}, queued.next_page_token),
     )
 
 

@@ -181,21 +181,27 @@ def reviewer_queue(
     settings: SettingsDep,
     by: Reviewer,
     limit: Annotated[int, Query(ge=1)] = 50,
+    order: review.QueueOrder = review.QueueOrder.OLDEST,
     campaign_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     name: Annotated[str | None, Query(min_length=1, max_length=256)] = None,
     annotator: Annotated[str | None, Query(min_length=1, max_length=256)] = None,
-    after: Annotated[str | None, Query(max_length=32)] = None,
+    field: Annotated[str | None, Query(min_length=1, max_length=1024)] = None,
+    after: Annotated[str | None, Query(max_length=64)] = None,
 ) -> ReviewerQueue:
-    """The items waiting for this reviewer's vote, oldest first, by campaign, label or an
-    annotator who proposed on them, a page at a time (one's own; admins any)."""
+    """The items waiting for this reviewer's vote, oldest or most contested first, by
+    campaign, label, an annotator who proposed on them or a field their dispute left
+    disputed, a page at a time (one's own; admins any)."""
     _own_or_admin(by, reviewer_id)
     queued = review.reviewer_queue(
         session,
         reviewer_id=reviewer_id,
+        by=by,
         limit=min(limit, settings.max_page_size),
+        order=order,
         campaign_id=campaign_id,
         name=name,
         annotator=annotator,
+        field=field,
         after=after,
     )
     return ReviewerQueue.model_validate(queued)

@@ -224,12 +224,14 @@ class ItemStatusPublic(ItemPublic):
 
 
 class QueuedItemPublic(Public):
-    """An item waiting for the reviewer's vote."""
+    """An item waiting for the reviewer's vote, and how contested its dispute was (1 minus
+    the engine's agreement score, in [0, 1])."""
 
     item_id: int
     trace_id: str
     name: str
     round: int
+    contest: float
 
 
 class UnstaffedPublic(Public):
@@ -250,8 +252,9 @@ class UnstaffedList(Public):
 
 
 class ReviewerQueue(Public):
-    """The items waiting for a reviewer, oldest first: one page, how many wait in all, and
-    the `after` cursor of the next page (null on the last)."""
+    """The items waiting for a reviewer, in the order asked for: one page, how many wait in
+    all, and the `after` cursor of the next page (null on the last; opaque, and good only
+    for the same order)."""
 
     items: list[QueuedItemPublic]
     total: int

@@ -3,7 +3,7 @@ a secret kept in the database; each item remembers which committee its current r
 and the note it was sent back to its annotators with
 
 Revision ID: a4c8e2f6b1d3
-Revises: d5e6f7a8b9c0
+Revises: e7f8a9b0c1d2
 Create Date: 2026-12-02 21:00:00.000000
 """
 
@@ -14,7 +14,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "a4c8e2f6b1d3"
-down_revision: str | None = "d5e6f7a8b9c0"
+down_revision: str | None = "e7f8a9b0c1d2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -24,13 +24,15 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("hide_annotators", sa.Boolean(), nullable=False, server_default=sa.false())
         )
-    with op.batch_alter_table("items") as batch:
-        batch.add_column(
-            sa.Column("review_scope", sqlmodel.sql.sqltypes.AutoString(length=256), nullable=True)
-        )
-        batch.add_column(
-            sa.Column("return_note", sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=True)
-        )
+    # Natively, not in a batch: a batch copy of items would break the foreign keys to it.
+    op.add_column(
+        "items",
+        sa.Column("review_scope", sqlmodel.sql.sqltypes.AutoString(length=256), nullable=True),
+    )
+    op.add_column(
+        "items",
+        sa.Column("return_note", sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=True),
+    )
     op.create_table(
         "instance_secrets",
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -41,8 +43,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("instance_secrets")
-    with op.batch_alter_table("items") as batch:
-        batch.drop_column("return_note")
-        batch.drop_column("review_scope")
+    op.drop_column("items", "return_note")
+    op.drop_column("items", "review_scope")
     with op.batch_alter_table("committee_rules") as batch:
         batch.drop_column("hide_annotators")

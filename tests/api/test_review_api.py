@@ -2,7 +2,7 @@
 
 import json
 
-from tests.factories import trace_json
+from tests.factories import TAGGED_TICKET, trace_json
 from tests.identities import bearer, token_for
 
 
@@ -191,3 +191,45 @@ def test_a_committee_is_given_a_rule_and_a_campaigns_committee_is_its_leads_to_s
     assert outsider.status_code == 404
     unanimous_now = http.get(f"/api/v1/committees/{scope}").json()
     assert (unanimous_now["rule"], unanimous_now["hide_annotators"]) == ("unanimity", False)
+
+
+def test_the_queue_sorts_most_contested_first_and_filters_by_a_disputed_field(live, http):
+    ticket = {**TAGGED_TICKET, "fields": TAGGED_TICKET["fields"][:2]}
+    verdict = {"name": "verdict", "value_type": "categorical", "options": ["yes", "no"]}
+    for spec, overlap in [(verdict, 2), (ticket, 3)]:
+        http.post("/api/v1/label-schemas", json={"spec": spec, "overlap": overlap})
+    reviewer = bearer(token_for(live.engine, "r1@x", "reviewer"))
+    http.put("/api/v1/committees/default", json={"members": ["r1@x"]}).raise_for_status()
+    trace = trace_json()
+    trace_id = trace["info"]["trace_id"]
+    http.post("/api/v1/traces", json=trace).raise_for_status()
+    propose(http, trace_id, "a@x", "yes")  # the older item, split 1-1: contest 0.5
+    propose(http, trace_id, "b@x", "no")
+    for annotator, priority in [("a@x", 1), ("b@x", 2), ("c@x", 3)]:  # 1-1-1: contest 2/3
+        propose(http, trace_id, annotator, {"intent": "refund", "priority": priority}, "ticket")
+    live.drain()
+
+    def queue(**params):
+        return http.get("/api/v1/reviewers/r1@x/queue", params=params, headers=reviewer)
+
+    first = queue(order="contested", limit=1).json()
+    second = queue(order="contested", limit=1, after=first["next_page_token"]).json()
+    shown = [(q["name"], q["contest"]) for q in first["items"] + second["items"]]
+    assert shown == [("ticket", 0.666667), ("verdict", 0.5)]
+    assert second["next_page_token"] is None
+    assert [q["name"] for q in queue().json()["items"]] == ["verdict", "ticket"]
+    by_field = queue(field="priority").json()
+    assert ([q["name"] for q in by_field["items"]], by_field["total"]) == (["ticket"], 1)
+    assert queue(field="intent").json()["total"] == 0
+
+    oldest_token = queue(limit=1).json()["next_page_token"]
+    for params in [
+        {"order": "newest"},
+        {"order": "contested", "after": oldest_token},
+        {"order": "contested", "after": "bm90IGEgY3Vyc29y"},
+        {"after": first["next_page_token"]},
+        {"field": ""},
+    ]:
+        refused = queue(**params)
+        assert refused.status_code == 400, params
+        assert refused.json()["error_code"] == "INVALID_PARAMETER_VALUE"

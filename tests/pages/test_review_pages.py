@@ -95,9 +95,24 @@ def test_a_committee_settles_the_disputed_field_of_a_structured_item(
         page.get_by_role("button", name="Filter").click()
     expect(page.locator("table.review-queue tbody")).to_contain_text("under this filter")
     page.get_by_label("Label").fill("ticket")
+    # The settled intent is no disputed field; the priority is, and it is two thirds contested.
+    page.get_by_label("Order").select_option(label="Most contested first")
+    page.get_by_label("Disputed field").fill("intent")
     with page.expect_navigation():
         page.get_by_role("button", name="Filter").click()
+    expect(page.locator("table.review-queue tbody")).to_contain_text("under this filter")
+    page.get_by_label("Disputed field").fill("priority")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Filter").click()
+    expect(page.locator("main")).to_contain_text("most contested first: 1 waits under this filter")
+    expect(page.get_by_label("Order")).to_have_value("contested")
+    expect(page.locator("table.review-queue tbody td[data-label=Contest]")).to_have_text("0.67")
+    assert_accessible(page)
     shoot(page, artifacts, "review-queue")
+    refused = page.goto(f"{live.url}/review?order=newest")
+    assert refused is not None and refused.status == 400
+    expect(page.locator("main")).to_contain_text("not one of oldest, contested")
+    page.goto(f"{live.url}/review")
     with page.expect_navigation():
         page.get_by_role("link", name=f"Review item #{item_id}").click()
 

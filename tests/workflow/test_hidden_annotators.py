@@ -119,3 +119,19 @@ def test_pseudonyms_are_stable_differ_between_campaigns_and_need_the_secret():
 )
 def test_a_masker_renames_names_and_never_values(found, expected):
     assert Masker({"ann": "A", "bob": "B"}).view(found) == expected
+
+
+def test_the_queue_filters_by_the_pseudonym_a_reviewer_sees_never_by_the_name(session):
+    _, items = split_campaign(session, HIDDEN)
+    rev = as_reviewer("rev")
+    alias = review.review_view(session, item_id=items[0], reviewer_id="rev", by=rev).proposals[0]
+
+    def found(shown: str, by=rev) -> list[int]:
+        queued = review.reviewer_queue(session, reviewer_id="rev", by=by, limit=10, annotator=shown)
+        return [q.item_id for q in queued.items]
+
+    assert alias.annotator.startswith(PREFIX)
+    assert found(alias.annotator) == items
+    assert found("ann") == []  # the name tells a reviewer nothing, so it finds nothing
+    assert found(PREFIX + "00000000") == []
+    assert found("ann", by=trusted("root")) == items

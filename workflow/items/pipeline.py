@@ -4,7 +4,7 @@ from sqlmodel import Session, col, func, select
 
 from workflow import notifications, outbox
 from workflow.consensus import ConsensusError, LabelSchemaSpec, ProposalInput, evaluate_item
-from workflow.items import canonical, seats
+from workflow.items import canonical, disputes, seats
 from workflow.items.label_schemas import spec_for
 from workflow.items.live import live_proposals_of, signature
 from workflow.items.store import PIPELINE, Move, lock_item, lock_items, transition, transition_all
@@ -46,6 +46,7 @@ class _Outcomes:
         self.promotions: list[tuple[Item, Decision]] = []
         self.moves: list[Move] = []
         self.routes: list[dict[str, int]] = []
+        self.disputes: list[tuple[Item, dict]] = []
 
 
 def evaluate_many(
@@ -65,6 +66,7 @@ def evaluate_many(
     for item in items:
         _evaluate(session, item, proposals.get(item.id, []), last, default_overlap, outcomes)
     canonical.record_all(session, outcomes.decisions)
+    disputes.record_disputes(session, outcomes.disputes)
     _make_canonical(session, outcomes.promotions)
     transition_all(session, outcomes.moves)
     outbox.enqueue_many(session, TaskName.ROUTE_ITEM, outcomes.routes)
@@ -123,6 +125,7 @@ def _evaluate(
     elif decision.outcome == "disputed":
         moves.append(ItemEvent.DISAGREE)
         outcomes.routes.append({"item_id": item.id})
+        outcomes.disputes.append((item, record))
     else:
         moves.append(ItemEvent.INSUFFICIENT)
     outcomes.moves.append((item, tuple(moves)))

@@ -4,7 +4,7 @@ from workflow.models.assessments import Assessment, ProposalRevision, Role
 from workflow.models.audit import AuditEntry
 from workflow.models.dashboard import DashboardSnapshot
 from workflow.models.identity import ApiToken, Membership, User, WebSession
-from workflow.models.items import Decision, Item
+from workflow.models.items import Decision, Item, ItemDisputedField
 from workflow.models.outbox import OutboxMessage
 from workflow.models.queue import Seat, Skip
 from workflow.models.review import (
@@ -33,6 +33,7 @@ __all__ = [
     "Decision",
     "InstanceSecret",
     "Item",
+    "ItemDisputedField",
     "LabelSchema",
     "Membership",
     "Notification",

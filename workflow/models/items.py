@@ -81,8 +81,18 @@ class Item(SQLModel, table=True):
     # The committee's note when it sent the item back to its annotators, until it is evaluated
     # again (once every returned seat is answered).
     return_note: str | None = Field(default=None, max_length=4000)
+    # How contested the dispute that last sent the item to review was, in [0, 1]
+    # (`workflow.items.disputes.contest_of`); 0 for an item no dispute has sent there.
+    contest: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
     state_changed_at: datetime = Field(default_factory=utcnow, sa_column=time_column(now=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=time_column(now=True))
+
+
+# The review queue most contested first: a keyset over (contest descending, id) within a
+# state, so a page deep in 100k items in review reads only its own rows. Declared on the
+# columns (not as text) so that autogenerate compares it.
+_items = Item.__table__.c
+Index("ix_items_state_contest_id", _items.state, _items.contest.desc(), _items.id)
 
 
 class Decision(SQLModel, table=True):
@@ -100,3 +110,14 @@ class Decision(SQLModel, table=True):
     proposals: list[dict[str, Any]] = Field(default_factory=empty_list, sa_column=json_column())
     voters: list[str] = Field(default_factory=empty_list, sa_column=json_column())
     created_at: datetime = Field(default_factory=utcnow, sa_column=time_column(now=True))
+
+
+class ItemDisputedField(SQLModel, table=True):
+    """A field path the dispute that last sent the item to review left disputed."""
+
+    __tablename__ = "item_disputed_fields"
+    # The queue's field filter looks up the items of a field; the primary key serves an item's.
+    __table_args__ = (Index("ix_item_disputed_fields_field", "field", "item_id"),)
+
+    item_id: int = Field(foreign_key="items.id", primary_key=True)
+    field: str = Field(primary_key=True, max_length=1024)

@@ -29,11 +29,15 @@ from workflow.review.views import (
     ItemView,
     ProposalView,
     ProposedView,
-    QueuedItemView,
-    ReviewerQueueView,
     ReviewView,
     item_status,
     review_view,
+)
+from workflow.review.waiting import (
+    QueuedItemView,
+    QueueOrder,
+    ReviewerQueueView,
+    queue_order,
     reviewer_queue,
 )
 
@@ -48,6 +52,7 @@ __all__ = [
     "ItemView",
     "ProposalView",
     "ProposedView",
+    "QueueOrder",
     "QueuedItemView",
     "QuorumRule",
     "ReviewDesk",
@@ -67,6 +72,7 @@ __all__ = [
     "committee",
     "item_history",
     "item_status",
+    "queue_order",
     "resolve",
     "review_desk",
     "review_view",

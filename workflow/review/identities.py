@@ -9,11 +9,21 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields, is_dataclass, replace
 from typing import Any
 
+from sqlalchemy import and_, exists, false, or_, true
 from sqlmodel import Session, col, select
 
 from workflow.identity.access import Actor, UserRole
+from workflow.items.live import live_where
 from workflow.kernel.db import per_dialect
-from workflow.models import CommitteeRule, InstanceSecret, Item, User
+from workflow.kernel.states import ItemState
+from workflow.models import (
+    Assessment,
+    CommitteeRule,
+    InstanceSecret,
+    Item,
+    ReviewAssignment,
+    User,
+)
 from workflow.review.committees import campaign_scope, campaign_scopes, scope_for
 
 SECRET = "pseudonyms"
@@ -158,3 +168,43 @@ def _secret(session: Session) -> str:
         session.execute(_INSERT_OR_IGNORE(session).values(made))
         row = session.get_one(InstanceSecret, SECRET, populate_existing=True)
     return row.value
+
+
+def proposed_by(session: Session, *, by: Actor, reviewer_id: str, shown: str) -> Any:
+    """The condition on items that `shown` proposed on, as `by` names annotators in the
+    reviewer's queue: by name where they see names, by pseudonym where they are hidden from
+    `by` (the pseudonyms of the queue's proposers are worked out here, as SQL cannot)."""
+    proposals = Assessment.__table__.c
+
+    def proposer(name: str) -> Any:
+        mine = (proposals.item_id == Item.id) & (proposals.source_id == name)
+        return exists().where(*live_where(mine))
+
+    if by.sees_all_proposals:
+        return proposer(shown)
+    hidden = exists().where(
+        CommitteeRule.scope == Item.review_scope, col(CommitteeRule.hide_annotators)
+    )
+    secret = _secret(session) if shown.startswith(PREFIX) else None
+    matches = []
+    if secret is not None:
+        candidates = session.execute(
+            select(Item.campaign_id, Item.review_scope, proposals.source_id)
+            .join(
+                ReviewAssignment,
+                (col(ReviewAssignment.item_id) == col(Item.id))
+                & (col(ReviewAssignment.review_round) == col(Item.review_round)),
+            )
+            .join(Assessment.__table__, proposals.item_id == Item.id)
+            .where(ReviewAssignment.reviewer_id == reviewer_id, Item.state == ItemState.IN_REVIEW)
+            .where(hidden, *live_where(true()))
+            .distinct()
+        ).all()
+        for campaign_id, scope, name in candidates:
+            key = campaign_scope(campaign_id) if campaign_id is not None else scope or ""
+            if pseudonym(secret, key, name) == shown:
+                place = (
+                    Item.campaign_id == campaign_id if campaign_id else Item.review_scope == scope
+                )
+                matches.append(and_(place, proposer(name)))
+    return or_(and_(~hidden, proposer(shown)), and_(hidden, or_(false(), *matches)))

@@ -1,18 +1,16 @@
-"""What the committee's readers see: an item's standing, an item under review, their queue."""
+"""What the committee's readers see: an item's standing, an item under review."""
 
-import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import exists
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from workflow.identity.access import Actor
-from workflow.items.live import live_proposals, live_where
+from workflow.items.live import live_proposals
 from workflow.items.pipeline import last_decision
-from workflow.kernel.errors import Forbidden, InvalidInput, NotFound
+from workflow.kernel.errors import Forbidden, NotFound
 from workflow.kernel.states import ItemState
-from workflow.models import Assessment, Decision, Item, ReviewAssignment, Vote
+from workflow.models import Assessment, Decision, Item, Vote
 from workflow.review.ballots import item_dispute
 from workflow.review.committee import VoteView, assigned, current_vote, vote_view
 from workflow.review.contested import WHOLE, Dispute, Unit, UnitKind
@@ -99,16 +97,6 @@ class ReviewView:
     contested: tuple[ContestedView, ...] = ()
     my_field_votes: tuple[VoteView, ...] = ()
     problem: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class QueuedItemView:
-    """An item waiting for a reviewer's vote."""
-
-    item_id: int
-    trace_id: str
-    name: str
-    round: int
 
 
 def _require_item(session: Session, item_id: int) -> Item:
@@ -211,66 +199,4 @@ def _contested(found: Dispute, unit: Unit, proposals: list[Assessment]) -> Conte
             )
             for p, cell in said
         ),
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewerQueueView:
-    """One page of a reviewer's queue, how many wait in all (under the same filters), and the
-    cursor of the next page (None on the last)."""
-
-    items: tuple[QueuedItemView, ...]
-    total: int
-    next_page_token: str | None
-
-
-_CURSOR = re.compile(r"[0-9]{1,10}")
-
-
-def reviewer_queue(
-    session: Session,
-    *,
-    reviewer_id: str,
-    limit: int,
-    campaign_id: int | None = None,
-    name: str | None = None,
-    annotator: str | None = None,
-    after: str | None = None,
-) -> ReviewerQueueView:
-    """Items in review whose current round the reviewer sits on, oldest first, a page at a
-    time (keyset on the id, which never changes), filtered by campaign, label and an
-    annotator who proposed on them."""
-    if after is not None and not _CURSOR.fullmatch(after):
-        raise InvalidInput(f"after {after!r} is not a cursor this queue gave")
-    waiting = (
-        select(Item)
-        .join(
-            ReviewAssignment,
-            (col(ReviewAssignment.item_id) == col(Item.id))
-            & (col(ReviewAssignment.review_round) == col(Item.review_round)),
-        )
-        .where(ReviewAssignment.reviewer_id == reviewer_id, Item.state == ItemState.IN_REVIEW)
-    )
-    if campaign_id is not None:
-        waiting = waiting.where(Item.campaign_id == campaign_id)
-    if name is not None:
-        waiting = waiting.where(Item.name == name)
-    if annotator is not None:
-        proposals = Assessment.__table__.c
-        proposed = live_where((proposals.item_id == Item.id) & (proposals.source_id == annotator))
-        waiting = waiting.where(exists().where(*proposed))
-    total = session.exec(select(func.count()).select_from(waiting.subquery())).one()
-    if after is not None:
-        waiting = waiting.where(col(Item.id) > int(after))
-    rows = session.exec(waiting.order_by(col(Item.id)).limit(limit + 1)).all()
-    shown = rows[:limit]
-    return ReviewerQueueView(
-        items=tuple(
-            QueuedItemView(
-                item_id=i.id or 0, trace_id=i.trace_id, name=i.name, round=i.review_round
-            )
-            for i in shown
-        ),
-        total=total,
-        next_page_token=str(shown[-1].id) if len(rows) > limit else None,
     )
