@@ -253,12 +253,13 @@ class UnstaffedList(Public):
 
 class ReviewerQueue(Public):
     """The items waiting for a reviewer, in the order asked for: one page, how many wait in
-    all, and the `after` cursor of the next page (null on the last; opaque, and good only
-    for the same order)."""
+    all (at least `total` when `more` is true: counting stops at 10,000), and the `after`
+    cursor of the next page (null on the last; opaque, and good only for the same order)."""
 
     items: list[QueuedItemPublic]
     total: int
     next_page_token: str | None
+    more: bool = False
 
 
 class ItemSummaryPublic(ItemPublic):

@@ -17,6 +17,7 @@ from tests.factories import (
 from workflow import review, traces
 from workflow.items import label_schemas
 from workflow.kernel.errors import InvalidInput
+from workflow.review import waiting
 
 
 def test_the_queue_pages_oldest_first_and_filters_by_label(session: Session):
@@ -39,6 +40,7 @@ def test_the_queue_pages_oldest_first_and_filters_by_label(session: Session):
             break
         after = page.next_page_token
     assert (seen, totals) == (sorted(made), {5})
+    assert not page.more
 
     towns = review.reviewer_queue(
         session, reviewer_id="r1@x", by=as_reviewer("r1@x"), limit=10, name="town"
@@ -197,3 +199,16 @@ def test_the_queue_filters_by_a_field_the_dispute_left_disputed(session: Session
     assert by_field("priority") == [made["priority"]]
     assert by_field("tags[urgent]") == [made["tags"]]
     assert by_field("intent") == []  # agreed everywhere
+
+
+def test_counting_stops_at_the_cap_and_says_there_are_more(session: Session, monkeypatch):
+    payload = trace_json()
+    traces.register_traces(session, payloads=[payload], actor="test")
+    review.set_committee(session, scope="default", members=reviewers(session, "r1@x"), actor="test")
+    made = [disputed_item(session, payload["info"]["trace_id"], name=f"n{i}") for i in range(3)]
+    monkeypatch.setattr(waiting, "COUNT_CAP", 2)
+    page = review.reviewer_queue(session, reviewer_id="r1@x", by=as_reviewer("r1@x"), limit=10)
+    assert (page.total, page.more, [q.item_id for q in page.items]) == (2, True, made)
+    monkeypatch.setattr(waiting, "COUNT_CAP", 3)
+    page = review.reviewer_queue(session, reviewer_id="r1@x", by=as_reviewer("r1@x"), limit=10)
+    assert (page.total, page.more) == (3, False)
