@@ -33,7 +33,7 @@ def schema_figures(spec: LabelSchemaSpec, rated: Ratings) -> dict[str, Any]:
     return {
         "schema": spec.name,
         "value_type": spec.value_type.value,
-        "proposals": len(rated.values),
+        "proposals": len(rated.code),
         "units": len(rated.units),
         "annotators": len(rated.annotators),
         "alpha": _alpha_rows(spec, rated),

@@ -97,7 +97,7 @@ def ratings_alpha(
     elif level == "ordinal":
         table = rated.table(rated.ranks(spec.options or ()))
     elif level == "interval":
-        table = rated.table(np.array(rated.values, dtype=np.float64))
+        table = rated.table(np.array(rated.distinct, dtype=np.float64)[rated.code])
     else:
         _, _, table = raters_by_units(rated.by_unit())
     return alpha(table, level, bootstrap=bootstrap, seed=seed)
