@@ -112,6 +112,16 @@ def test_weighted_bootstrap_equals_resampling_the_table(level, dense, monkeypatc
     assert result.ci == pytest.approx(_naive_interval(table, level, 200, 5), abs=1e-12)
 
 
+def test_weighted_bootstrap_of_units_too_varied_to_number_equals_resampling_the_table():
+    # 8 raters and ~300 values: a unit's values read as one number would overflow int64,
+    # so its kind is found by comparing whole rows.
+    rng = np.random.default_rng(7)
+    table = rng.integers(0, 300, (8, 120)).astype(np.float64)
+    table[rng.random(table.shape) < 0.2] = np.nan
+    result = alpha(table, "interval", bootstrap=50, seed=3)
+    assert result.ci == pytest.approx(_naive_interval(table, "interval", 50, 3), abs=1e-12)
+
+
 @settings(max_examples=100, deadline=None)
 @given(campaigns(("categorical", "pass_fail", "numeric", "ordered")))
 def test_schema_alpha_equals_alpha_of_the_raters_by_units_table(case):
