@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from workflow.consensus import LabelSchemaSpec, ProposalInput, batch_leave_one_out, leave_one_out
 from workflow.consensus.stats import alpha as alpha_module
 from workflow.consensus.stats import kappa as kappa_module
-from workflow.consensus.stats.alpha import alpha
+from workflow.consensus.stats.alpha import alpha, alpha_of_pairs
 from workflow.consensus.stats.dataset import annotator_kappa, schema_alpha
 from workflow.consensus.stats.dawid_skene import dawid_skene, fit_dawid_skene
 from workflow.consensus.stats.kappa import cohen_kappa, kappa_matrix
@@ -120,6 +120,25 @@ def test_weighted_bootstrap_of_units_too_varied_to_number_equals_resampling_the_
     table[rng.random(table.shape) < 0.2] = np.nan
     result = alpha(table, "interval", bootstrap=50, seed=3)
     assert result.ci == pytest.approx(_naive_interval(table, "interval", 50, 3), abs=1e-12)
+
+
+cells = st.lists(
+    st.tuples(st.integers(0, 4), st.integers(0, 9), st.sampled_from([0.0, 1.0, 2.0, 3.5, 7.0])),
+    max_size=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(cells, st.sampled_from(["nominal", "ordinal", "interval", "ratio"]), st.integers(0, 30))
+def test_alpha_of_cells_equals_alpha_of_the_table_they_fill(given_cells, level, rounds):
+    # Cells in any order, some written twice (the later one stands), some units left empty.
+    rater = np.array([c[0] for c in given_cells], dtype=np.int64)
+    unit = np.array([c[1] for c in given_cells], dtype=np.int64)
+    numbers = np.array([c[2] for c in given_cells], dtype=np.float64)
+    table = np.full((5, 10), np.nan)
+    table[rater, unit] = numbers
+    expected = alpha(table, level, bootstrap=rounds, seed=4)
+    assert alpha_of_pairs(rater, unit, numbers, 10, level, bootstrap=rounds, seed=4) == expected
 
 
 @settings(max_examples=100, deadline=None)
