@@ -12,7 +12,7 @@ from workflow.consensus.stats import kappa as kappa_module
 from workflow.consensus.stats.alpha import alpha, alpha_of_pairs
 from workflow.consensus.stats.dataset import annotator_kappa, schema_alpha
 from workflow.consensus.stats.dawid_skene import dawid_skene, fit_dawid_skene
-from workflow.consensus.stats.kappa import cohen_kappa, kappa_matrix
+from workflow.consensus.stats.kappa import cohen_kappa, kappa_matrix, kappa_of_cells
 from workflow.consensus.stats.ratings import ratings, ratings_of
 
 SPECS = {
@@ -139,6 +139,22 @@ def test_alpha_of_cells_equals_alpha_of_the_table_they_fill(given_cells, level, 
     table[rater, unit] = numbers
     expected = alpha(table, level, bootstrap=rounds, seed=4)
     assert alpha_of_pairs(rater, unit, numbers, 10, level, bootstrap=rounds, seed=4) == expected
+
+
+@pytest.mark.parametrize("pair_table", [True, False])
+@settings(max_examples=200, deadline=None)
+@given(given_cells=cells)
+def test_kappa_of_cells_equals_kappa_of_the_table_they_fill(given_cells, pair_table):
+    rater = np.array([c[0] for c in given_cells], dtype=np.int64)
+    unit = np.array([c[1] for c in given_cells], dtype=np.int64)
+    numbers = np.array([c[2] for c in given_cells], dtype=np.float64)
+    table = np.full((5, 10), np.nan)
+    table[rater, unit] = numbers
+    names = [f"r{i}" for i in range(5)]
+    with pytest.MonkeyPatch.context() as patch:
+        if not pair_table:
+            patch.setattr(kappa_module, "PAIR_TABLE_CELLS", 0)
+        assert kappa_of_cells(rater, unit, numbers, names) == kappa_matrix(table, raters=names)
 
 
 @settings(max_examples=100, deadline=None)

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from workflow.consensus.errors import ConsensusError
-from workflow.consensus.stats.encoding import LEVELS, encode, encode_numbers
+from workflow.consensus.stats.encoding import LEVELS, encode, encode_numbers, last_cells
 from workflow.consensus.stats.metrics import Metric, Ordinal
 
 NO_PAIRABLE = "no unit has two or more values, so nothing can be compared"
@@ -94,8 +94,7 @@ def alpha_of_pairs(
     _check(level, None, confidence)
     if level not in NUMBER_LEVELS:
         raise ConsensusError(f"alpha from pairs needs numbers; {level!r} compares values")
-    cell = unit.astype(np.int64) * (int(rater.max(initial=0)) + 1) + rater
-    last = len(cell) - 1 - np.unique(cell[::-1], return_index=True)[1]
+    last = last_cells(rater, unit)
     unit, numbers = unit[last], np.asarray(numbers, dtype=np.float64)[last]
     codes, metric = encode_numbers(numbers, level)
     present = codes >= 0

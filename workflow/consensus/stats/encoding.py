@@ -72,6 +72,13 @@ def encode_numbers(x: np.ndarray, level: str) -> tuple[np.ndarray, Metric]:
     return codes, metric
 
 
+def last_cells(rater: np.ndarray, unit: np.ndarray) -> np.ndarray:
+    """Where the last cell written to each (rater, unit) is: the one a table filled by
+    assignment would hold."""
+    cell = unit.astype(np.int64) * (int(rater.max(initial=0)) + 1) + rater
+    return len(cell) - 1 - np.unique(cell[::-1], return_index=True)[1]
+
+
 def _keyer(level: str, distance: Callable[[Any, Any], float] | None) -> Callable[[Any], Any]:
     # Each value is reduced to the identity its distance compares, so equal answers share a code.
     if distance is not None:
