@@ -8,7 +8,7 @@ import pytest
 from api.pages import charts
 from api.pages.dashboard import duration
 from workflow.dashboard.tables import TABLES, table
-from workflow.dashboard.timeline import ItemMoments, progress_series, time_to_consensus
+from workflow.dashboard.timeline import ItemMoments, Moments, progress_series, time_to_consensus
 from workflow.kernel.errors import NotFound
 
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -48,29 +48,31 @@ RELIABILITY = [
 ]
 
 
-def moments() -> list[ItemMoments]:
-    return [
-        ItemMoments(1, "s", START, None, START + timedelta(minutes=3), "auto"),
-        ItemMoments(
-            2,
-            "s",
-            START,
-            START + timedelta(hours=1),
-            START + timedelta(hours=5),
-            "committee",
-            ("priority",),
-        ),
-        ItemMoments(
-            3,
-            "s",
-            START + timedelta(hours=2),
-            START + timedelta(hours=3),
-            None,
-            None,
-            ("priority",),
-        ),
-        ItemMoments(4, "s", None, None, None, None),
-    ]
+def moments() -> Moments:
+    return Moments.of(
+        [
+            ItemMoments(1, "s", START, None, START + timedelta(minutes=3), "auto"),
+            ItemMoments(
+                2,
+                "s",
+                START,
+                START + timedelta(hours=1),
+                START + timedelta(hours=5),
+                "committee",
+                ("priority",),
+            ),
+            ItemMoments(
+                3,
+                "s",
+                START + timedelta(hours=2),
+                START + timedelta(hours=3),
+                None,
+                None,
+                ("priority",),
+            ),
+            ItemMoments(4, "s", None, None, None, None),
+        ]
+    )
 
 
 def figures() -> dict:

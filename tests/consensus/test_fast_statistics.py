@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 from workflow.consensus import LabelSchemaSpec, ProposalInput, batch_leave_one_out, leave_one_out
 from workflow.consensus.stats import alpha as alpha_module
 from workflow.consensus.stats import kappa as kappa_module
-from workflow.consensus.stats.alpha import alpha
+from workflow.consensus.stats.alpha import alpha, alpha_of_pairs
 from workflow.consensus.stats.dataset import annotator_kappa, schema_alpha
 from workflow.consensus.stats.dawid_skene import dawid_skene, fit_dawid_skene
-from workflow.consensus.stats.kappa import cohen_kappa, kappa_matrix
+from workflow.consensus.stats.kappa import cohen_kappa, kappa_matrix, kappa_of_cells
 from workflow.consensus.stats.ratings import ratings, ratings_of
 
 SPECS = {
@@ -110,6 +110,51 @@ def test_weighted_bootstrap_equals_resampling_the_table(level, dense, monkeypatc
     table[rng.random(table.shape) < 0.2] = np.nan
     result = alpha(table, level, bootstrap=200, seed=5)
     assert result.ci == pytest.approx(_naive_interval(table, level, 200, 5), abs=1e-12)
+
+
+def test_weighted_bootstrap_of_units_too_varied_to_number_equals_resampling_the_table():
+    # 8 raters and ~300 values: a unit's values read as one number would overflow int64,
+    # so its kind is found by comparing whole rows.
+    rng = np.random.default_rng(7)
+    table = rng.integers(0, 300, (8, 120)).astype(np.float64)
+    table[rng.random(table.shape) < 0.2] = np.nan
+    result = alpha(table, "interval", bootstrap=50, seed=3)
+    assert result.ci == pytest.approx(_naive_interval(table, "interval", 50, 3), abs=1e-12)
+
+
+cells = st.lists(
+    st.tuples(st.integers(0, 4), st.integers(0, 9), st.sampled_from([0.0, 1.0, 2.0, 3.5, 7.0])),
+    max_size=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(cells, st.sampled_from(["nominal", "ordinal", "interval", "ratio"]), st.integers(0, 30))
+def test_alpha_of_cells_equals_alpha_of_the_table_they_fill(given_cells, level, rounds):
+    # Cells in any order, some written twice (the later one stands), some units left empty.
+    rater = np.array([c[0] for c in given_cells], dtype=np.int64)
+    unit = np.array([c[1] for c in given_cells], dtype=np.int64)
+    numbers = np.array([c[2] for c in given_cells], dtype=np.float64)
+    table = np.full((5, 10), np.nan)
+    table[rater, unit] = numbers
+    expected = alpha(table, level, bootstrap=rounds, seed=4)
+    assert alpha_of_pairs(rater, unit, numbers, 10, level, bootstrap=rounds, seed=4) == expected
+
+
+@pytest.mark.parametrize("pair_table", [True, False])
+@settings(max_examples=200, deadline=None)
+@given(given_cells=cells)
+def test_kappa_of_cells_equals_kappa_of_the_table_they_fill(given_cells, pair_table):
+    rater = np.array([c[0] for c in given_cells], dtype=np.int64)
+    unit = np.array([c[1] for c in given_cells], dtype=np.int64)
+    numbers = np.array([c[2] for c in given_cells], dtype=np.float64)
+    table = np.full((5, 10), np.nan)
+    table[rater, unit] = numbers
+    names = [f"r{i}" for i in range(5)]
+    with pytest.MonkeyPatch.context() as patch:
+        if not pair_table:
+            patch.setattr(kappa_module, "PAIR_TABLE_CELLS", 0)
+        assert kappa_of_cells(rater, unit, numbers, names) == kappa_matrix(table, raters=names)
 
 
 @settings(max_examples=100, deadline=None)

@@ -11,12 +11,14 @@ from sqlmodel import select, update
 from tests.factories import propose, queue_campaign, reviewers, run_outbox
 from workflow import campaigns, dashboard, review
 from workflow.consensus import alpha
+from workflow.dashboard.reads import moments, proposals
+from workflow.dashboard.timeline import ItemMoments, Moments
 from workflow.identity import users
 from workflow.identity.access import actor_for, trusted
 from workflow.kernel.errors import Forbidden, NotFound
 from workflow.kernel.task_names import TaskName
-from workflow.models import Assessment, DashboardSnapshot, OutboxMessage
-from workflow.models.base import utcnow
+from workflow.models import Assessment, DashboardSnapshot, Decision, Item, OutboxMessage
+from workflow.models.base import as_utc, utcnow
 
 ROOT = trusted("root")
 OPTIONS = ["yes", "no", "maybe"]
@@ -92,6 +94,81 @@ def test_decisions_bring_a_snapshot_whose_alpha_is_the_engines_on_the_same_table
         {"schema": "verdict", "field": "", "disputes": 2, "share": 0.5}
     ]
     assert figures["progress"]["points"][-1]["decided"] == 2
+
+
+def defined_moments(session, campaign_id: int) -> Moments:
+    """Each item's moments as defined, from its rows one by one: the earliest live proposal,
+    and the first disputed and first deciding decision by id."""
+    out = []
+    for item in session.exec(select(Item).where(Item.campaign_id == campaign_id).order_by(Item.id)):
+        live = session.exec(
+            select(Assessment.created_at).where(
+                Assessment.item_id == item.id,
+                Assessment.role == "proposal",
+                Assessment.deleted_at.is_(None),
+            )
+        ).all()
+        decisions = session.exec(
+            select(Decision).where(Decision.item_id == item.id).order_by(Decision.id)
+        ).all()
+        disputed = next((d for d in decisions if d.outcome == "disputed"), None)
+        decided = next((d for d in decisions if d.outcome in ("agreed", "resolved")), None)
+        out.append(
+            ItemMoments(
+                item.id,
+                "verdict",
+                as_utc(min(live)) if live else None,
+                as_utc(disputed.created_at) if disputed else None,
+                as_utc(decided.created_at) if decided else None,
+                decided.method if decided else None,
+                tuple(disputed.record.get("disputed_fields") or ()) if disputed else (),
+            )
+        )
+    return Moments.of(out)
+
+
+def test_the_snapshot_reads_each_items_first_proposal_dispute_and_decision(session):
+    reviewers(session, "rev")
+    review.set_committee(session, scope="default", members=["rev"], actor="test")
+    campaign_id, item_ids = seeded(session)
+    run_outbox(session)
+    # Later decisions on decided and disputed items, and a first pair on the waiting one.
+    for item_id, outcome, method in [
+        (item_ids[0], "disputed", "auto"),
+        (item_ids[1], "resolved", "committee"),
+        (item_ids[1], "disputed", "auto"),
+        (item_ids[3], "disputed", "auto"),
+        (item_ids[3], "resolved", "committee"),
+        (item_ids[3], "agreed", "auto"),
+    ]:
+        record = {"disputed_fields": ["tone"]}
+        session.add(
+            Decision(item_id=item_id, outcome=outcome, method=method, algorithm="t", record=record)
+        )
+    session.flush()
+    # Times apart by odd microseconds, in no order, and the earliest proposal withdrawn.
+    base = utcnow() - timedelta(days=2)
+    for table in (Assessment, Decision):
+        for k, row in enumerate(session.exec(select(table)).all()):
+            row.created_at = base + timedelta(seconds=(k * 7919) % 5003, microseconds=k * 104729)
+    earliest = session.exec(select(Assessment).order_by(Assessment.created_at)).first()
+    earliest.deleted_at = utcnow()
+    session.flush()
+
+    connection = session.connection()
+    read = moments(connection, campaign_id, proposals(connection, campaign_id))
+    expected = defined_moments(session, campaign_id)
+    assert (read.schema, read.method, read.disputed_fields) == (
+        expected.schema,
+        expected.method,
+        expected.disputed_fields,
+    )
+    for got, want in [
+        (read.first_proposal, expected.first_proposal),
+        (read.disputed, expected.disputed),
+        (read.decided, expected.decided),
+    ]:
+        np.testing.assert_array_equal(got, want)
 
 
 def test_the_throttle_defers_to_the_reconciler_which_asks_once(session):

@@ -10,11 +10,11 @@ from workflow.consensus import (
     LabelSchemaSpec,
     ValueType,
     batch_leave_one_out,
-    kappa_matrix,
     schema_alpha,
 )
 from workflow.consensus.stats.dataset import ratings_alpha
 from workflow.consensus.stats.dawid_skene import fit_dawid_skene
+from workflow.consensus.stats.kappa import kappa_of_cells
 from workflow.consensus.stats.ratings import Ratings
 from workflow.consensus.stats.reliability_batch import BATCH_TYPES, ratings_leave_one_out
 
@@ -33,12 +33,12 @@ def schema_figures(spec: LabelSchemaSpec, rated: Ratings) -> dict[str, Any]:
     return {
         "schema": spec.name,
         "value_type": spec.value_type.value,
-        "proposals": len(rated.values),
+        "proposals": len(rated.code),
         "units": len(rated.units),
         "annotators": len(rated.annotators),
         "alpha": _alpha_rows(spec, rated),
-        "kappa": kappa_matrix(
-            rated.table(rated.identity_codes()), raters=rated.annotators
+        "kappa": kappa_of_cells(
+            rated.rater, rated.unit, rated.identity_codes(), rated.annotators
         ).to_dict(),
         "reliability": _reliability_rows(spec, rated),
     }

@@ -1,13 +1,15 @@
 """A campaign over time, from its items' moments: progress and backlog per interval, the time
 from first proposal to consensus, and the fields disputes fall on. Pure: no database."""
 
-from bisect import bisect_right
+from __future__ import annotations
+
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from statistics import median
 from typing import Any
+
+import numpy as np
 
 # Buckets of the progress chart: the smallest of these that keeps it to about 40 points.
 STEPS = (
@@ -40,34 +42,75 @@ class ItemMoments:
     disputed_fields: tuple[str, ...] = ()
 
 
-def progress_series(moments: Sequence[ItemMoments], now: datetime) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Moments:
+    """Every item's moments as columns, one entry per item: times in microseconds since the
+    epoch (exact in a float, NaN where there is none), so a campaign's 333,000 items are
+    counted in numpy rather than one object each."""
+
+    schema: list[str]
+    first_proposal: np.ndarray
+    disputed: np.ndarray
+    decided: np.ndarray
+    method: list[str | None]
+    disputed_fields: list[tuple[str, ...]]
+
+    @classmethod
+    def of(cls, items: Sequence[ItemMoments]) -> Moments:
+        """The columns of items given one by one."""
+        return cls(
+            [m.schema for m in items],
+            _micros([m.first_proposal for m in items]),
+            _micros([m.disputed for m in items]),
+            _micros([m.decided for m in items]),
+            [m.method for m in items],
+            [m.disputed_fields for m in items],
+        )
+
+    def __len__(self) -> int:
+        return len(self.schema)
+
+
+def micros(moment: datetime) -> int:
+    """Microseconds from the epoch to an aware time."""
+    return (moment - EPOCH) // timedelta(microseconds=1)
+
+
+def _micros(moments: Sequence[datetime | None]) -> np.ndarray:
+    return np.array([np.nan if m is None else micros(m) for m in moments], dtype=np.float64)
+
+
+def _present(times: np.ndarray) -> np.ndarray:
+    return np.sort(times[~np.isnan(times)])
+
+
+def progress_series(moments: Moments, now: datetime) -> dict[str, Any]:
     """Items decided, in review and waiting at the end of each interval since the first
     proposal; the interval grows with the campaign's age."""
-    starts = [m.first_proposal for m in moments if m.first_proposal is not None]
-    if not starts:
+    started = _present(moments.first_proposal)
+    if not len(started):
         return {"step_seconds": None, "points": []}
-    first = min(starts)
+    first = EPOCH + timedelta(microseconds=int(started[0]))
     step = next((s for s in STEPS if (now - first) / s <= MAX_POINTS), STEPS[-1])
     origin = EPOCH + step * ((first - EPOCH) // step)
-    decided = sorted(m.decided for m in moments if m.decided is not None)
-    disputed = sorted(m.disputed for m in moments if m.disputed is not None)
+    decided = _present(moments.decided)
+    disputed = _present(moments.disputed)
     # An item leaves review when decided; one disputed and decided by t counts in neither.
-    through_review = sorted(
-        m.decided for m in moments if m.disputed is not None and m.decided is not None
-    )
-    started = sorted(starts)
+    through_review = _present(moments.decided[~np.isnan(moments.disputed)])
     points = []
     at = origin + step
     while True:
-        done = bisect_right(decided, at)
-        review = bisect_right(disputed, at) - bisect_right(through_review, at)
-        begun = bisect_right(started, at)
+        by = micros(at)
+        done = int(np.searchsorted(decided, by, side="right"))
+        review = int(np.searchsorted(disputed, by, side="right")) - int(
+            np.searchsorted(through_review, by, side="right")
+        )
         points.append(
             {
                 "at": at.isoformat(),
                 "decided": done,
                 "in_review": review,
-                "started": begun,
+                "started": int(np.searchsorted(started, by, side="right")),
                 "waiting": len(moments) - done - review,
             }
         )
@@ -77,43 +120,47 @@ def progress_series(moments: Sequence[ItemMoments], now: datetime) -> dict[str, 
     return {"step_seconds": step.total_seconds(), "points": points}
 
 
-def time_to_consensus(moments: Sequence[ItemMoments]) -> dict[str, Any]:
+def time_to_consensus(moments: Moments) -> dict[str, Any]:
     """Seconds from an item's first proposal to its first decision: median, 90th percentile and
     a histogram, for all decided items and per method (the engine, the committee)."""
-    waits: dict[str, list[float]] = {}
-    for m in moments:
-        if m.decided is not None and m.first_proposal is not None:
-            seconds = max(0.0, (m.decided - m.first_proposal).total_seconds())
-            waits.setdefault("all", []).append(seconds)
-            waits.setdefault(m.method or "unknown", []).append(seconds)
+    both = ~np.isnan(moments.decided) & ~np.isnan(moments.first_proposal)
+    # Whole microseconds over a million: the same float as timedelta.total_seconds().
+    waits = np.maximum(0.0, (moments.decided[both] - moments.first_proposal[both]) / 1e6)
+    methods = np.array([m or "unknown" for m in moments.method], dtype=object)[both]
+    groups = {"all": waits} if len(waits) else {}
+    for method in set(methods.tolist()):
+        groups[method] = waits[methods == method]
     return {
         "edges_seconds": list(EDGES),
         "edge_names": list(EDGE_NAMES),
-        "groups": {name: _summary(values) for name, values in sorted(waits.items())},
+        "groups": {name: _summary(values) for name, values in sorted(groups.items())},
     }
 
 
-def _summary(values: list[float]) -> dict[str, Any]:
-    ordered = sorted(values)
-    counts = [0] * len(EDGES)
-    for value in ordered:
-        counts[min(bisect_right(EDGES, value), len(EDGES)) - 1] += 1
+def _summary(values: np.ndarray) -> dict[str, Any]:
+    ordered = np.sort(values)
+    n = len(ordered)
+    bins = np.minimum(np.searchsorted(EDGES, ordered, side="right"), len(EDGES)) - 1
+    # statistics.median's arithmetic, on Python floats, so the figure is the same to the bit.
+    middle = float(ordered[n // 2])
     return {
-        "items": len(ordered),
-        "median_seconds": median(ordered),
-        "p90_seconds": ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))],
-        "histogram": counts,
+        "items": n,
+        "median_seconds": middle if n % 2 else (float(ordered[n // 2 - 1]) + middle) / 2,
+        "p90_seconds": float(ordered[min(n - 1, int(0.9 * n))]),
+        "histogram": np.bincount(bins, minlength=len(EDGES)).tolist(),
     }
 
 
-def disputed_fields(moments: Sequence[ItemMoments], limit: int = 12) -> list[dict[str, Any]]:
+def disputed_fields(moments: Moments, limit: int = 12) -> list[dict[str, Any]]:
     """The fields most often disputed, with the share of their schema's evaluated items."""
-    evaluated = Counter(m.schema for m in moments if m.disputed or m.decided)
+    disputed = ~np.isnan(moments.disputed)
+    evaluated = Counter(
+        np.array(moments.schema, dtype=object)[disputed | ~np.isnan(moments.decided)].tolist()
+    )
     counts = Counter(
-        (m.schema, field)
-        for m in moments
-        if m.disputed is not None
-        for field in (m.disputed_fields or ("",))
+        (moments.schema[i], field)
+        for i in np.flatnonzero(disputed).tolist()
+        for field in (moments.disputed_fields[i] or ("",))
     )
     return [
         {

@@ -10,7 +10,7 @@ import numpy as np
 from workflow.consensus.decision import ProposalInput
 from workflow.consensus.infer import infer_spec
 from workflow.consensus.schema import LabelSchemaSpec, ListMode, ValueType
-from workflow.consensus.stats.alpha import AlphaResult, alpha
+from workflow.consensus.stats.alpha import AlphaResult, alpha, alpha_of_pairs
 from workflow.consensus.stats.kappa import KappaMatrix, kappa_matrix
 from workflow.consensus.stats.ratings import Ratings, ratings
 from workflow.consensus.structured import flatten, path_text
@@ -90,16 +90,25 @@ def ratings_alpha(
 ) -> AlphaResult:
     """Alpha of a schema that is not structured, from its ratings."""
     level = level_for(spec)
-    # Identities, ranks and numbers go to alpha as a float table, which it encodes in numpy;
-    # the distances of texts and lists need the values themselves.
-    if level == "nominal":
-        table = rated.table(rated.identity_codes())
-    elif level == "ordinal":
-        table = rated.table(rated.ranks(spec.options or ()))
-    elif level == "interval":
-        table = rated.table(np.array(rated.values, dtype=np.float64))
-    else:
-        _, _, table = raters_by_units(rated.by_unit())
+    # Identities, ranks and numbers go to alpha as cells, which it encodes in numpy; the
+    # distances of texts and lists need the values themselves, in a table.
+    if level in ("nominal", "ordinal", "interval"):
+        if level == "nominal":
+            numbers = rated.identity_codes()
+        elif level == "ordinal":
+            numbers = rated.ranks(spec.options or ())
+        else:
+            numbers = np.array(rated.distinct, dtype=np.float64)[rated.code]
+        return alpha_of_pairs(
+            rated.rater,
+            rated.unit,
+            numbers,
+            len(rated.units),
+            level,
+            bootstrap=bootstrap,
+            seed=seed,
+        )
+    _, _, table = raters_by_units(rated.by_unit())
     return alpha(table, level, bootstrap=bootstrap, seed=seed)
 
 

@@ -102,7 +102,7 @@ def fit_dawid_skene(
     codes, labels = rated.votes  # every declared option, and any other value found
     order = option_order(spec)
     classes = tuple(sorted(labels, key=order))
-    if not rated.values or len(classes) < 2:
+    if not len(rated.code) or len(classes) < 2:
         raise ConsensusError("Dawid-Skene needs observations of at least two classes")
     class_index = {value_key(c): k for k, c in enumerate(classes)}
     i_obs, j_obs = rated.unit, rated.rater

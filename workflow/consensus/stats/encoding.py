@@ -27,11 +27,11 @@ def encode(
     if isinstance(table, np.ndarray) and table.dtype.kind in "fiu":
         if table.ndim != 2:
             raise ConsensusError("the table must be two-dimensional: raters x units")
-        return _numeric(table.astype(np.float64, copy=False), level)
+        return encode_numbers(table.astype(np.float64, copy=False), level)
     rows = _rows(table)
     kinds = {type(v) for row in rows for v in row} - {type(None)}
     if distance is None and kinds <= {int, float} and level in (*NUMERIC_LEVELS, "nominal"):
-        return _numeric(np.array(rows, dtype=np.float64).reshape(len(rows), -1), level)
+        return encode_numbers(np.array(rows, dtype=np.float64).reshape(len(rows), -1), level)
     if level in NUMERIC_LEVELS and distance is None:
         raise ConsensusError(
             f"{level} alpha needs numbers; found {sorted(k.__name__ for k in kinds)}"
@@ -59,7 +59,8 @@ def _rows(table: Any) -> list[list[Any]]:
     return rows
 
 
-def _numeric(x: np.ndarray, level: str) -> tuple[np.ndarray, Metric]:
+def encode_numbers(x: np.ndarray, level: str) -> tuple[np.ndarray, Metric]:
+    """Codes of an array of numbers of any shape (NaN = missing) and the metric over them."""
     present = ~np.isnan(x)
     if level == "ratio" and np.any(x[present] < 0):
         raise ConsensusError("ratio alpha needs non-negative values")
@@ -69,6 +70,13 @@ def _numeric(x: np.ndarray, level: str) -> tuple[np.ndarray, Metric]:
     metric = NUMERIC_LEVELS[level](values) if level in NUMERIC_LEVELS else Nominal()
     metric.size = len(values)
     return codes, metric
+
+
+def last_cells(rater: np.ndarray, unit: np.ndarray) -> np.ndarray:
+    """Where the last cell written to each (rater, unit) is: the one a table filled by
+    assignment would hold."""
+    cell = unit.astype(np.int64) * (int(rater.max(initial=0)) + 1) + rater
+    return len(cell) - 1 - np.unique(cell[::-1], return_index=True)[1]
 
 
 def _keyer(level: str, distance: Callable[[Any, Any], float] | None) -> Callable[[Any], Any]:

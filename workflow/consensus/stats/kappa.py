@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from workflow.consensus.errors import ConsensusError
-from workflow.consensus.stats.encoding import encode
+from workflow.consensus.stats.encoding import encode, encode_numbers, last_cells
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,8 @@ def kappa_matrix(
         raise ConsensusError("one rater name per row is needed")
     n_codes = int(codes.max(initial=-1)) + 1
     if len(codes) ** 2 * n_codes**2 <= PAIR_TABLE_CELLS:
-        values, shared = _from_pair_counts(codes, n_codes)
+        unit, rater = np.nonzero(codes.T >= 0)  # by unit, then rater
+        values, shared = _from_pair_counts(unit, rater, codes[rater, unit], len(codes), n_codes)
     else:
         present = codes >= 0
         shared = (present.astype(np.int64) @ present.T.astype(np.int64)).tolist()
@@ -79,12 +80,34 @@ def kappa_matrix(
 PAIR_TABLE_CELLS = 1 << 24
 
 
-def _from_pair_counts(codes: np.ndarray, n_codes: int) -> tuple[list[list], list[list[int]]]:
+def kappa_of_cells(
+    rater: np.ndarray, unit: np.ndarray, numbers: np.ndarray, raters: Sequence[str]
+) -> KappaMatrix:
+    """`kappa_matrix` of the raters x units table given as cells: `numbers[i]` at
+    `[rater[i], unit[i]]`, a later cell overwriting an earlier one as assignment would. For a
+    million values this skips building and encoding a 30 x 333,000 table."""
+    last = last_cells(rater, unit)
+    rater, unit = rater[last], unit[last]
+    code = encode_numbers(np.asarray(numbers, dtype=np.float64)[last], "nominal")[0]
+    n_codes = int(code.max(initial=-1)) + 1
+    if len(raters) ** 2 * n_codes**2 > PAIR_TABLE_CELLS:
+        table = np.full((len(raters), int(unit.max(initial=-1)) + 1), np.nan)
+        table[rater, unit] = code
+        return kappa_matrix(table, raters=raters)
+    order = np.lexsort((rater, unit))
+    values, shared = _from_pair_counts(unit[order], rater[order], code[order], len(raters), n_codes)
+    return KappaMatrix(
+        tuple(raters),
+        tuple(tuple(r) for r in values),
+        tuple(tuple(int(x) for x in r) for r in shared),
+    )
+
+
+def _from_pair_counts(
+    unit: np.ndarray, rater: np.ndarray, code: np.ndarray, n_raters: int, n_codes: int
+) -> tuple[list[list], list[list[int]]]:
     """Kappa and shared units of every pair of raters, from one count of the (rater, rater,
-    code, code) pairs found within units."""
-    n_raters = len(codes)
-    unit, rater = np.nonzero(codes.T >= 0)  # by unit, then rater
-    code = codes[rater, unit]
+    code, code) pairs found within units; the cells come sorted by unit, then rater."""
     counts = np.zeros(n_raters * n_raters * n_codes * n_codes, dtype=np.int64)
     for offset in range(1, n_raters):
         first = np.flatnonzero(unit[:-offset] == unit[offset:])

@@ -49,7 +49,7 @@ def ratings_leave_one_out(
         raise ConsensusError(f"batch reliability needs votes or numbers, not {spec.value_type}")
     votes = spec.value_type in VOTE_TYPES
     # Votes go to the kernels as codes (-1 = none), numbers as floats (NaN = none).
-    numbers = rated.votes[0] if votes else np.array(rated.values, dtype=np.float64)
+    numbers = rated.votes[0] if votes else np.array(rated.distinct, dtype=np.float64)[rated.code]
     grid, who = _by_position(rated, numbers, -1 if votes else np.nan)
     n_annotators = len(rated.annotators)
     sums = np.zeros(n_annotators)
