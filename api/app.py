@@ -35,6 +35,7 @@ from api.v1 import items as item_routes
 from api.v1 import queue as queue_routes
 from api.v1 import review as review_routes
 from api.v1 import traces as traces_routes
+from api.v1 import webhooks as webhook_routes
 from workers.embedded import Embedded
 from workers.relay import Relay
 from workflow.identity import users
@@ -144,6 +145,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(identity_routes.router)
     app.include_router(campaign_routes.router)
     app.include_router(queue_routes.router)
+    app.include_router(webhook_routes.router)
     app.add_api_route("/openapi.json", _openapi, methods=["GET"], include_in_schema=False)
     app.include_router(health.router)
     app.include_router(pages.router)

@@ -7,7 +7,7 @@ from typing import Any, Protocol
 from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
-from workflow import audit, outbox
+from workflow import audit, events, outbox
 from workflow.campaigns.routing import campaign_item
 from workflow.items import seats
 from workflow.items.label_schemas import check_fits
@@ -177,6 +177,22 @@ def submit(
     writes = [(_ASSESSMENTS, column_values(proposal)), (_REVISIONS, revision)]
     _changed(
         session, item, proposal, "proposal.submit", actor, default_overlap, len(live) + 1, writes
+    )
+    events.emit(
+        session,
+        "proposal.submitted",
+        key=f"proposal:{proposal.assessment_id}",
+        # Who proposed where, never the value: a receiver may pass it on to an annotator.
+        payload={
+            "assessment_id": proposal.assessment_id,
+            "item_id": item.id,
+            "trace_id": trace_id,
+            "name": draft.name,
+            "annotator": draft.source_id,
+            "link": f"/items/{item.id}/history",
+        },
+        item_id=item.id,
+        campaign_id=item.campaign_id,
     )
     return proposal, item.canonical
 

@@ -40,7 +40,7 @@ def _campaign_item():
         _USERS.c.username == bindparam("author"),
     )
     return (
-        select(_ITEMS.c.id, _ITEMS.c.state, _ITEMS.c.schema_id, canonical)
+        select(_ITEMS.c.id, _ITEMS.c.state, _ITEMS.c.schema_id, canonical, _ITEMS.c.campaign_id)
         .select_from(_ITEMS.join(_CAMPAIGNS, _CAMPAIGNS.c.id == _ITEMS.c.campaign_id))
         .where(
             _ITEMS.c.trace_id == bindparam("trace_id"),

@@ -2,7 +2,7 @@
 
 from sqlmodel import Session, col, func, select
 
-from workflow import notifications, outbox
+from workflow import events, notifications, outbox
 from workflow.consensus import ConsensusError, LabelSchemaSpec, ProposalInput, evaluate_item
 from workflow.items import canonical, disputes, seats
 from workflow.items.label_schemas import spec_for
@@ -47,6 +47,7 @@ class _Outcomes:
         self.moves: list[Move] = []
         self.routes: list[dict[str, int]] = []
         self.disputes: list[tuple[Item, dict]] = []
+        self.decided: list[tuple[Item, Decision]] = []
 
 
 def evaluate_many(
@@ -66,6 +67,10 @@ def evaluate_many(
     for item in items:
         _evaluate(session, item, proposals.get(item.id, []), last, default_overlap, outcomes)
     canonical.record_all(session, outcomes.decisions)
+    events.emit_many(
+        session,
+        [_decided(item, d) for item, d in outcomes.decided if d.outcome in ("agreed", "disputed")],
+    )
     disputes.record_disputes(session, outcomes.disputes)
     _make_canonical(session, outcomes.promotions)
     transition_all(session, outcomes.moves)
@@ -113,6 +118,7 @@ def _evaluate(
         proposals=seen,
     )
     outcomes.decisions.append(decision)
+    outcomes.decided.append((item, decision))
     moves.append(ItemEvent.QUOTA_REACHED)
     if decision.outcome == "agreed":
         # Promoted in the same transaction: nothing is left to decide, and a separate task
@@ -129,6 +135,23 @@ def _evaluate(
     else:
         moves.append(ItemEvent.INSUFFICIENT)
     outcomes.moves.append((item, tuple(moves)))
+
+
+def _decided(item: Item, decision: Decision) -> events.Happening:
+    """The event of an engine decision that agreed or found a dispute."""
+    outcome = f"item.{decision.outcome}"
+    payload = {
+        "item_id": item.id,
+        "trace_id": item.trace_id,
+        "span_id": item.span_id or None,
+        "name": item.name,
+        "campaign_id": item.campaign_id,
+        "decision_id": decision.id,
+        "outcome": decision.outcome,
+        "reason_codes": list(decision.record.get("reason_codes", [])),
+        "link": f"/items/{item.id}/history",
+    }
+    return (outcome, f"decision:{decision.id}", payload, item.id, item.campaign_id)
 
 
 def _tops_up(session: Session, item: Item) -> bool:
@@ -182,9 +205,32 @@ def _make_canonical(session: Session, promotions: list[tuple[Item, Decision]]) -
     """Make each decision canonical and tell its item's subscribers; moving the items to
     promoted is the caller's (with any other moves of the same items, in one statement)."""
     canonical.promote_all(session, promotions, actor=PIPELINE)
+    _note_completed(session, promotions)
     notifications.raise_for_each(
         session,
         event="item.promoted",
         notes=[(item, {"decision_id": decision.id}) for item, decision in promotions],
         recipients=[notifications.SUBSCRIBERS],
     )
+
+
+def _note_completed(session: Session, promotions: list[tuple[Item, Decision]]) -> None:
+    """Tell that a campaign is complete when these promotions (their items are moved to
+    promoted by the caller, after this) leave none of its items undecided; once only, so a
+    campaign reopened and completed again is not told twice."""
+    promoted = [item.id for item, _ in promotions]
+    for campaign_id in sorted({item.campaign_id for item, _ in promotions} - {None}):
+        waiting = session.exec(
+            select(Item.id)
+            .where(Item.campaign_id == campaign_id, Item.state != ItemState.PROMOTED)
+            .where(col(Item.id).not_in(promoted))
+            .limit(1)
+        ).first()
+        if waiting is None:
+            events.emit(
+                session,
+                "campaign.completed",
+                key=f"campaign.completed:{campaign_id}",
+                payload={"campaign_id": campaign_id, "link": f"/campaigns/{campaign_id}"},
+                campaign_id=campaign_id,
+            )

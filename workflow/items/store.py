@@ -27,6 +27,7 @@ class ItemRef(NamedTuple):
     # Whether (trace, span, name) has a valid canonical expectation: a proposal logged now
     # reads as superseded.
     canonical: bool = False
+    campaign_id: int | None = None
 
 
 def _upsert(insert_for_dialect) -> Insert:

@@ -80,6 +80,15 @@ class Settings(BaseSettings):
     # turn. A few threads keep a small machine's cores busy: more only fight over the GIL.
     write_concurrency: int = Field(4, ge=1, le=64)
 
+    # Webhooks. Ranges (CIDR, comma-separated in the environment as JSON: '["127.0.0.0/8"]')
+    # a webhook may be sent to although private or loopback: for tests and local use only.
+    webhook_allow: list[str] = Field(default_factory=list)
+    webhook_timeout: float = Field(10.0, gt=0, le=60)
+    # How long the old secret still signs after a rotation, and how long an endpoint may fail
+    # every delivery before it is disabled.
+    webhook_overlap_hours: float = Field(24.0, ge=0)
+    webhook_disable_after_days: float = Field(5.0, gt=0)
+
     def rate_limit_redis(self) -> str | None:
         """Where writes are counted: the configured Redis, else a Redis broker, else memory."""
         if self.rate_limit_url:

@@ -14,3 +14,5 @@ class TaskName(StrEnum):
     RESOLVE_ITEM = "quorum.item.resolve"
     PROMOTE_ITEM = "quorum.item.promote"
     SNAPSHOT_CAMPAIGN = "quorum.campaign.snapshot"
+    # Give new events to the endpoints that listen, and send what is due.
+    DELIVER_WEBHOOKS = "quorum.webhooks.deliver"

@@ -3,6 +3,7 @@
 from workflow.models.assessments import Assessment, ProposalRevision, Role
 from workflow.models.audit import AuditEntry
 from workflow.models.dashboard import DashboardSnapshot
+from workflow.models.events import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from workflow.models.identity import ApiToken, Membership, User, WebSession
 from workflow.models.items import Decision, Item, ItemDisputedField
 from workflow.models.outbox import OutboxMessage
@@ -31,6 +32,7 @@ __all__ = [
     "CommitteeRule",
     "DashboardSnapshot",
     "Decision",
+    "Event",
     "InstanceSecret",
     "Item",
     "ItemDisputedField",
@@ -50,4 +52,7 @@ __all__ = [
     "User",
     "Vote",
     "WebSession",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

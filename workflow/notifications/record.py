@@ -1,10 +1,13 @@
 """Notifications raised by the pipeline: stored once per (event, item, round, recipient)."""
 
+import hashlib
+import json
 from typing import Any
 
 from sqlalchemy import Insert
 from sqlmodel import Session
 
+from workflow import events
 from workflow.kernel.db import per_dialect
 from workflow.models import Item, Notification
 
@@ -48,3 +51,41 @@ def raise_for_each(
     ]
     if rows:
         session.execute(_INSERT(session), rows)
+    if event in EVENT_OF:
+        happenings = [_happening(event, item, payload, recipients) for item, payload in notes]
+        events.emit_many(session, happenings)
+
+
+# The webhook event each notification is (the people it tells are in `recipients`).
+EVENT_OF = {
+    "item.routed": "review.vote_needed",
+    "item.escalated": "item.escalated",
+    "item.unstaffed": "item.escalated",
+    "item.promoted": "canonical.promoted",
+    "item.sent_back": "item.reopened",
+}
+
+
+def _happening(
+    event: str, item: Item, payload: dict[str, Any], recipients: list[str]
+) -> events.Happening:
+    """The event of one notification: keyed by what it is about, so raising it again (a task
+    run twice) records it once."""
+    about = json.dumps(payload, sort_keys=True, default=str)
+    key = f"{event}:{item.id}:{item.review_round}:{hashlib.sha256(about.encode()).hexdigest()}"
+    data = {
+        "item_id": item.id,
+        "trace_id": item.trace_id,
+        "span_id": item.span_id or None,
+        "name": item.name,
+        "round": item.review_round,
+        "campaign_id": item.campaign_id,
+        # Where a person acts on it: the desk for a vote, else the item's history.
+        "link": f"/review/items/{item.id}"
+        if event == "item.routed"
+        else f"/items/{item.id}/history",
+        "reason": event,
+        "recipients": recipients,
+        **payload,
+    }
+    return (EVENT_OF[event], key[:256], data, item.id, item.campaign_id)

@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from workflow import audit, notifications, outbox
+from workflow import audit, events, notifications, outbox
 from workflow.items import canonical
 from workflow.items.live import live_proposals, signature
 from workflow.items.store import lock_item, transition
@@ -161,7 +161,29 @@ def cast_vote(
     )
     outbox.enqueue(session, TaskName.RESOLVE_ITEM, item_id=item_id)
     session.flush()
+    events.emit(
+        session,
+        "review.vote_cast",
+        key=f"vote:{vote.id}:{vote.updated_at.isoformat()}",
+        # Who voted and on what, never the value: that is the committee's until it decides.
+        payload={**_about(item), "reviewer": reviewer_id, "field": request.field},
+        item_id=item.id,
+        campaign_id=item.campaign_id,
+    )
     return vote_view(vote)
+
+
+def _about(item: Item) -> dict[str, Any]:
+    """What every event of an item says of it."""
+    return {
+        "item_id": item.id,
+        "trace_id": item.trace_id,
+        "span_id": item.span_id or None,
+        "name": item.name,
+        "round": item.review_round,
+        "campaign_id": item.campaign_id,
+        "link": f"/items/{item.id}/history",
+    }
 
 
 def resolve(session: Session, *, item_id: int) -> str:
@@ -186,7 +208,7 @@ def resolve(session: Session, *, item_id: int) -> str:
     )
     _note_problem(session, item, resolution.problem)
     if resolution.standing is Standing.RESOLVED:
-        canonical.record_decision(
+        decision = canonical.record_decision(
             session,
             item=item,
             outcome="resolved",
@@ -201,6 +223,14 @@ def resolve(session: Session, *, item_id: int) -> str:
         # The committee moved it, not the pipeline: its audit entry names the voters.
         transition(session, item, ItemEvent.RESOLVE, actor=ACTOR, voters=list(resolution.voters))
         outbox.enqueue(session, TaskName.PROMOTE_ITEM, item_id=item_id)
+        events.emit(
+            session,
+            "item.resolved",
+            key=f"decision:{decision.id}",
+            payload={**_about(item), "decision_id": decision.id, "voters": list(resolution.voters)},
+            item_id=item.id,
+            campaign_id=item.campaign_id,
+        )
     elif resolution.standing is Standing.DEADLOCKED and item.escalated_at is None:
         item.escalated_at = utcnow()
         session.add(item)

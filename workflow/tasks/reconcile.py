@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, select, update
 
-from workflow import dashboard, outbox, queue
+from workflow import dashboard, outbox, queue, webhooks
 from workflow.kernel.states import RESUMED_BY, ItemState
 from workflow.models import Item, OutboxMessage, ReconcileRun
 from workflow.models.base import utcnow
@@ -23,6 +23,7 @@ class ReconcileReport:
     leases_expired: int = 0
     reviews_escalated: int = 0
     dashboards_refreshed: int = 0
+    webhooks_woken: int = 0
 
     def to_dict(self) -> dict[str, int]:
         """JSON-safe form."""
@@ -73,6 +74,7 @@ def reconcile(
         leases_expired=queue.expire_leases(session, limit=batch),
         reviews_escalated=deadlines.escalate_overdue(session, limit=batch),
         dashboards_refreshed=dashboard.refresh_missed(session, limit=batch),
+        webhooks_woken=webhooks.wake_if_due(session),
     )
     session.add(ReconcileRun(started_at=started, finished_at=utcnow(), **report.to_dict()))
     return report

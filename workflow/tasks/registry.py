@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from workflow import dashboard, review
+from workflow import dashboard, review, webhooks
 from workflow.items import pipeline
 from workflow.kernel.settings import Settings
 from workflow.kernel.task_names import TaskName
@@ -57,6 +57,11 @@ def _noting_together(
     return noted
 
 
+def _deliver(session: Session, *, settings: Settings) -> dict[str, int]:
+    passed = webhooks.deliver(session, settings=settings)
+    return {"fanned_out": passed.fanned_out, "attempted": passed.attempted}
+
+
 def tasks(settings: Settings) -> dict[str, Task]:
     """The tasks, by name, bound to these settings."""
     overlap = settings.default_overlap
@@ -77,6 +82,13 @@ def tasks(settings: Settings) -> dict[str, Task]:
         Task(TaskName.RESOLVE_ITEM, _noting(review.resolve)),
         Task(TaskName.PROMOTE_ITEM, pipeline.promote),
         Task(TaskName.SNAPSHOT_CAMPAIGN, dashboard.snapshot),
+        Task(
+            TaskName.DELIVER_WEBHOOKS,
+            partial(_deliver, settings=settings),
+            # Wake-ups carry nothing: any number of them is one pass.
+            together=lambda session, _payloads: _deliver(session, settings=settings),
+            coalesce=100,
+        ),
     )
     return {task.name: task for task in declared}
 
