@@ -25,6 +25,8 @@ class EndpointCreate(BaseModel):
     url: Annotated[str, Field(min_length=8, max_length=2048)]
     campaign_id: Annotated[int | None, Field(ge=1, le=2**31 - 1)] = None
     types: list[Annotated[str, Field(max_length=64)]] = Field(default_factory=list, max_length=20)
+    # Registered paused: nothing is sent until it is resumed (to set the receiver up first).
+    paused: bool = False
 
 
 class EndpointPublic(Public):
@@ -107,6 +109,7 @@ def create_endpoint(
         types=body.types,
         by=by,
         allowed=networks(settings.webhook_allow),
+        paused=body.paused,
     )
     return EndpointWithSecret(endpoint=_public(view), secret=secret)
 

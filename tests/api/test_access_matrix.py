@@ -14,9 +14,9 @@ from sqlmodel import SQLModel
 
 from tests.factories import human, judge, trace_json
 from tests.identities import bearer, token_for
-from workflow import assessments, campaigns, review, traces
+from workflow import assessments, campaigns, review, traces, webhooks
 from workflow.identity import tokens
-from workflow.identity.access import trusted
+from workflow.identity.access import actor_for, trusted
 from workflow.identity.secrets import csrf_token, digest
 from workflow.identity.web_sessions import LIFETIME
 from workflow.items import label_schemas, seats
@@ -24,6 +24,7 @@ from workflow.kernel.db import unit_of_work
 from workflow.kernel.values import ValueLimits
 from workflow.models import WebSession
 from workflow.models.base import utcnow
+from workflow.webhooks.addresses import networks
 
 # Role → (user name, role, importer?). "anonymous" presents no credential at all.
 PEOPLE = {
@@ -56,6 +57,10 @@ class World:
     counter: int = 0
     # Campaign items in review, one per (route, role) that may send one back.
     returnable: dict[tuple[str, str], int] = field(default_factory=dict)
+    # The campaign lead's webhook endpoint (to loopback, which this server may not send to,
+    # so nothing leaves the machine) and a delivery of it.
+    webhook: int = 0
+    webhook_delivery: int = 0
 
     def returned(self, route: str, role: str) -> int:
         """The item this role sends back by this route (any, for a refused role)."""
@@ -101,6 +106,38 @@ def expectation(who: str, name: str) -> dict[str, Any]:
 
 def me(role: str) -> str:
     return PEOPLE[role][0] if role in PEOPLE else "nobody"
+
+
+def webhook_rows() -> list[Row]:
+    """The webhook routes: a campaign's lead and admins (the endpoint is the lead's)."""
+    hooks = "/api/v1/webhooks"
+    owners = frozenset({"lead", "admin"})
+    # A public address, registered paused: nothing is ever sent to it.
+    made = {"url": "http://93.184.216.34/hook", "paused": True}
+
+    def on(tail: str) -> Request:
+        return lambda w, r: (f"{hooks}/{w.webhook}{tail}", {})
+
+    return [
+        Row(
+            "POST",
+            hooks,
+            owners,
+            lambda w, r: (hooks, {"json": {**made, "campaign_id": w.campaign_id}}),
+        ),
+        Row("GET", hooks, owners, lambda w, r: (hooks, {})),
+        Row("POST", hooks + "/{endpoint_id}/rotate", owners, on("/rotate")),
+        Row("POST", hooks + "/{endpoint_id}/pause", owners, on("/pause")),
+        Row("POST", hooks + "/{endpoint_id}/resume", owners, on("/resume")),
+        Row("POST", hooks + "/{endpoint_id}/test", owners, on("/test")),
+        Row("GET", hooks + "/{endpoint_id}/deliveries", owners, on("/deliveries")),
+        Row(
+            "POST",
+            hooks + "/deliveries/{delivery_id}/redeliver",
+            owners,
+            lambda w, r: (f"{hooks}/deliveries/{w.webhook_delivery}/redeliver", {}),
+        ),
+    ]
 
 
 def mlflow_rows(prefix: str) -> list[Row]:
@@ -246,6 +283,7 @@ def rows() -> list[Row]:
                 {"json": {"note": f"look again, {r}"}},
             ),
         ),
+        *webhook_rows(),
         Row(
             "GET",
             v1 + "/items",
@@ -742,6 +780,18 @@ def build_world(
             {"c": returning},
         ).scalars()
         world.returnable = dict(zip(RETURNERS, ids, strict=True))
+        lead = actor_for("lead", "lead", can_import=False)
+        endpoint, _secret = webhooks.create_endpoint(
+            session,
+            url="http://127.0.0.1:9/hook",
+            campaign_id=campaign_id,
+            types=[],
+            by=lead,
+            allowed=networks(["127.0.0.0/8"]),
+        )
+        world.webhook = endpoint.id
+        world.webhook_delivery = webhooks.test_send(session, endpoint_id=endpoint.id, by=lead)
+    drain()
     return world, tokens_by_role
 
 

@@ -167,6 +167,10 @@ def _record(
     if answer.status is not None and 200 <= answer.status < 300:
         delivery.status, delivery.delivered_at = DELIVERED, now
         endpoint.failing_since = None
+    elif answer.refused:
+        # Its name now resolves inward (rebound, perhaps): never sent, and not retried, as a
+        # private address is no passing failure. A redelivery tries it again.
+        delivery.status = DEAD
     elif answer.status == 410:
         # Gone: the receiver says never again.
         delivery.status = DEAD

@@ -91,8 +91,10 @@ def create_endpoint(
     types: list[str],
     by: Actor,
     allowed: tuple[Network, ...],
+    paused: bool = False,
 ) -> tuple[EndpointView, str]:
-    """Register an endpoint; returns it and its secret, which is never shown again."""
+    """Register an endpoint (`paused`: nothing is sent to it until it is resumed); returns it
+    and its secret, which is never shown again."""
     _require_owner(session, by, campaign_id)
     unknown = sorted(set(types) - set(TYPES))
     if unknown:
@@ -100,7 +102,12 @@ def create_endpoint(
     resolve(url, allowed)
     secret = new_secret()
     row = WebhookEndpoint(
-        url=url, campaign_id=campaign_id, types=sorted(set(types)), secret=secret, owner=by.name
+        url=url,
+        campaign_id=campaign_id,
+        types=sorted(set(types)),
+        secret=secret,
+        owner=by.name,
+        status="paused" if paused else "active",
     )
     session.add(row)
     session.flush()

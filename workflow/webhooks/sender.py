@@ -22,6 +22,8 @@ class Answer:
     body: str = ""
     retry_after: str | None = None
     error: str | None = None
+    # The address resolved inward at send time: not sent, and not worth retrying.
+    refused: bool = False
 
 
 def send(
@@ -38,7 +40,7 @@ def send(
     try:
         target = resolve(url, allowed)
     except InvalidInput as exc:
-        return Answer(None, 0.0, error=str(exc)[:500])
+        return Answer(None, 0.0, error=str(exc)[:500], refused=True)
     host = f"[{target.address}]" if target.address.version == 6 else str(target.address)
     pinned = f"{target.scheme}://{host}:{target.port}{target.path}"
     sent = {**headers, "host": _host_header(target.host, target.scheme, target.port)}
