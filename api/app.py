@@ -23,6 +23,7 @@ from api.pages import items as item_pages
 from api.pages import review as review_pages
 from api.pages import sessions as page_auth
 from api.pages import site as pages
+from api.pages import webhooks as webhook_pages
 from api.pages import work as work_pages
 from api.ratelimit import make_limiter
 from api.runtime import Runtime
@@ -155,5 +156,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(work_pages.router)
     app.include_router(review_pages.router)
     app.include_router(dashboard_pages.router)
+    app.include_router(webhook_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

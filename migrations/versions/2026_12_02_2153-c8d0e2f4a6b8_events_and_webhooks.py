@@ -126,10 +126,14 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("webhooks_woken", sa.Integer(), nullable=False, server_default="0")
         )
+        batch_op.add_column(
+            sa.Column("leases_expiring", sa.Integer(), nullable=False, server_default="0")
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("reconcile_runs", schema=None) as batch_op:
+        batch_op.drop_column("leases_expiring")
         batch_op.drop_column("webhooks_woken")
 
     with op.batch_alter_table("webhook_attempts", schema=None) as batch_op:

@@ -11,7 +11,7 @@ from tests.factories import LIMITS, annotator, human, queue_campaign, run_outbox
 from workflow import assessments, campaigns, queue
 from workflow.identity.access import trusted
 from workflow.kernel.errors import Conflict, InvalidInput, NotFound
-from workflow.models import Assessment, Item, Seat, Skip
+from workflow.models import Assessment, Event, Item, Seat, Skip
 from workflow.models.base import utcnow
 
 ANN, BOB, CAT, DEE = (annotator(name) for name in ("ann", "bob", "cat", "dee"))
@@ -245,3 +245,14 @@ def test_adaptive_overlap_settles_when_the_third_annotator_makes_agreement(sessi
     item = _annotate(session, campaign_id, CAT, "yes")
     session.refresh(item)
     assert (item.state, item.quota) == ("promoted", 3)
+
+
+def test_a_claim_near_its_leases_end_is_told_once_per_lease(session):
+    campaign_id, _ = queue_campaign(session, traces=1, lease_seconds=60)
+    claim = queue.claim_next(session, by=ANN, campaign_id=campaign_id)
+    assert queue.note_expiring(session) == 1  # a minute left: within the two
+    queue.note_expiring(session)
+    told = session.exec(select(Event).where(Event.type == "assignment.expiring")).all()
+    assert len(told) == 1
+    assert told[0].payload["annotator"] == ANN.name
+    assert told[0].payload["item_id"] == claim.item_id

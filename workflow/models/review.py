@@ -118,6 +118,7 @@ class ReconcileRun(SQLModel, table=True):
     leases_expired: int = 0
     reviews_escalated: int = 0
     dashboards_refreshed: int = 0
+    leases_expiring: int = 0
     webhooks_woken: int = 0
 
 

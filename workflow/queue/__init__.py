@@ -9,6 +9,7 @@ from workflow.queue.claims import (
     release,
     skip,
 )
+from workflow.queue.reminders import note_expiring
 from workflow.queue.submit import submit_claim
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "claims_of",
     "expire_leases",
     "heartbeat",
+    "note_expiring",
     "release",
     "skip",
     "submit_claim",

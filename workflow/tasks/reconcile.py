@@ -23,6 +23,7 @@ class ReconcileReport:
     leases_expired: int = 0
     reviews_escalated: int = 0
     dashboards_refreshed: int = 0
+    leases_expiring: int = 0
     webhooks_woken: int = 0
 
     def to_dict(self) -> dict[str, int]:
@@ -74,6 +75,7 @@ def reconcile(
         leases_expired=queue.expire_leases(session, limit=batch),
         reviews_escalated=deadlines.escalate_overdue(session, limit=batch),
         dashboards_refreshed=dashboard.refresh_missed(session, limit=batch),
+        leases_expiring=queue.note_expiring(session),
         webhooks_woken=webhooks.wake_if_due(session),
     )
     session.add(ReconcileRun(started_at=started, finished_at=utcnow(), **report.to_dict()))

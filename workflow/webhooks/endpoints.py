@@ -123,6 +123,11 @@ def endpoints(session: Session, *, by: Actor) -> tuple[EndpointView, ...]:
     return tuple(_view(row) for row in session.exec(statement))
 
 
+def endpoint(session: Session, *, endpoint_id: int, by: Actor) -> EndpointView:
+    """One endpoint `by` manages, or NotFound."""
+    return _view(_owned(session, endpoint_id, by))
+
+
 def _owned(session: Session, endpoint_id: int, by: Actor) -> WebhookEndpoint:
     row = session.get(WebhookEndpoint, endpoint_id)
     if row is None or not (by.may(Permission.ADMIN) or row.owner == by.name):
