@@ -3,6 +3,7 @@ second resolution points to), with a timeout, reading no more than the start of 
 
 import time
 from dataclasses import dataclass
+from functools import cache
 
 import httpx
 
@@ -46,24 +47,34 @@ def send(
     sent = {**headers, "host": _host_header(target.host, target.scheme, target.port)}
     extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
-            request = client.build_request("POST", pinned, content=body, headers=sent)
-            request.extensions.update(extensions)
-            response = client.send(request, stream=True)
-            try:
-                head = next(response.iter_bytes(RESPONSE_HEAD), b"")[:RESPONSE_HEAD]
-            finally:
-                response.close()
-            latency = (time.perf_counter() - started) * 1000
-            return Answer(
-                response.status_code,
-                latency,
-                head.decode("utf-8", "replace"),
-                response.headers.get("retry-after"),
-            )
+        client = _client()
+        request = client.build_request(
+            "POST", pinned, content=body, headers=sent, timeout=timeout
+        )
+        request.extensions.update(extensions)
+        response = client.send(request, stream=True, follow_redirects=False)
+        try:
+            head = next(response.iter_bytes(RESPONSE_HEAD), b"")[:RESPONSE_HEAD]
+        finally:
+            response.close()
+        latency = (time.perf_counter() - started) * 1000
+        return Answer(
+            response.status_code,
+            latency,
+            head.decode("utf-8", "replace"),
+            response.headers.get("retry-after"),
+        )
     except httpx.HTTPError as exc:
         latency = (time.perf_counter() - started) * 1000
         return Answer(None, latency, error=f"{type(exc).__name__}: {exc}"[:500])
+
+
+@cache
+def _client() -> httpx.Client:
+    """One client per process, its connections kept alive between messages: a client made
+    per message spent most of a delivery building its TLS context (bench/webhooks.py). Its
+    pool is keyed by the checked address, so a kept connection never outlives a check."""
+    return httpx.Client(follow_redirects=False, trust_env=False)
 
 
 def _host_header(host: str, scheme: str, port: int) -> str:
