@@ -48,9 +48,7 @@ def send(
     extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
     try:
         client = _client()
-        request = client.build_request(
-            "POST", pinned, content=body, headers=sent, timeout=timeout
-        )
+        request = client.build_request("POST", pinned, content=body, headers=sent, timeout=timeout)
         request.extensions.update(extensions)
         response = client.send(request, stream=True, follow_redirects=False)
         try:
