@@ -174,26 +174,30 @@ def submit(
         seats.occupy(session, item.id, draft.source_id)
     proposal = Assessment.from_draft(trace_id, draft, Role.PROPOSAL, item_id=item.id)
     revision = revision_row(proposal, actor=actor, at=utcnow())
-    writes = [(_ASSESSMENTS, column_values(proposal)), (_REVISIONS, revision)]
+    # Who proposed where, never the value: a webhook receiver may pass it on to an annotator.
+    told = {
+        "assessment_id": proposal.assessment_id,
+        "item_id": item.id,
+        "trace_id": trace_id,
+        "name": draft.name,
+        "annotator": draft.source_id,
+        "link": f"/items/{item.id}/history",
+    }
+    writes = [
+        (_ASSESSMENTS, column_values(proposal)),
+        (_REVISIONS, revision),
+        events.row(
+            "proposal.submitted",
+            f"proposal:{proposal.assessment_id}",
+            told,
+            item.id,
+            item.campaign_id,
+        ),
+    ]
     _changed(
         session, item, proposal, "proposal.submit", actor, default_overlap, len(live) + 1, writes
     )
-    events.emit(
-        session,
-        "proposal.submitted",
-        key=f"proposal:{proposal.assessment_id}",
-        # Who proposed where, never the value: a receiver may pass it on to an annotator.
-        payload={
-            "assessment_id": proposal.assessment_id,
-            "item_id": item.id,
-            "trace_id": trace_id,
-            "name": draft.name,
-            "annotator": draft.source_id,
-            "link": f"/items/{item.id}/history",
-        },
-        item_id=item.id,
-        campaign_id=item.campaign_id,
-    )
+    events.written(session)
     return proposal, item.canonical
 
 

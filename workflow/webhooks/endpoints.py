@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from workflow import audit
+from workflow import audit, events
 from workflow.campaigns.membership import require_lead
 from workflow.events.record import TYPES, wake
 from workflow.identity.access import Actor, Permission
@@ -111,6 +111,7 @@ def create_endpoint(
     )
     session.add(row)
     session.flush()
+    events.endpoints_changed()
     _audit(session, by, "webhook.create", row, url=url, types=row.types)
     return _view(row), secret
 
@@ -157,6 +158,7 @@ def set_paused(session: Session, *, endpoint_id: int, paused: bool, by: Actor) -
     row.disabled_reason = None if not paused else row.disabled_reason
     row.failing_since = None if not paused else row.failing_since
     session.add(row)
+    events.endpoints_changed()
     _audit(session, by, "webhook.pause" if paused else "webhook.resume", row)
     return _view(row)
 
