@@ -206,3 +206,15 @@ def test_a_public_address_is_not_blocked_and_the_allow_list_opens_a_range():
     with pytest.raises(InvalidInput, match=r"resolves to 127\.0\.0\.1"):
         resolve("http://127.0.0.1:9/x", ())
     assert str(resolve("http://127.0.0.1:9/x", networks(LOOPBACK)).address) == "127.0.0.1"
+
+
+def test_a_paused_endpoint_keeps_its_deliveries_until_it_is_resumed(live, http, hook):
+    endpoint = register(http, hook, types=["review.vote_needed"], paused=True)
+    dispute(live)
+    retry_now(live)  # the sweep gives the event out; nothing is sent to a paused endpoint
+    assert hook.got == []
+    (waiting,) = deliveries(http, endpoint)
+    assert waiting["status"] == "pending"
+    http.post(f"/api/v1/webhooks/{endpoint}/resume").raise_for_status()
+    live.drain()  # resuming wakes the dispatcher: what waited goes at once
+    assert [r.body["type"] for r in hook.got] == ["review.vote_needed"]

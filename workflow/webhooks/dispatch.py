@@ -63,7 +63,8 @@ def deliver(session: Session, *, settings: Settings, limit: int = BATCH) -> Pass
 
 
 def fan_out(session: Session, limit: int = 500) -> int:
-    """One delivery per (new event, active endpoint that listens to its type and campaign)."""
+    """One delivery per (new event, endpoint not disabled that listens to its type and
+    campaign, registered before the event)."""
     events = session.exec(
         select(Event)
         .where(col(Event.fanned_out_at).is_(None))
@@ -73,8 +74,9 @@ def fan_out(session: Session, limit: int = 500) -> int:
     ).all()
     if not events:
         return 0
+    # A paused endpoint's deliveries are made and wait for it; a disabled one gets none.
     listening = session.exec(
-        select(WebhookEndpoint).where(WebhookEndpoint.status == "active")
+        select(WebhookEndpoint).where(col(WebhookEndpoint.status).in_(["active", "paused"]))
     ).all()
     rows = [
         {"event_id": e.id, "endpoint_id": p.id, "message_id": "msg_" + secrets.token_hex(16)}

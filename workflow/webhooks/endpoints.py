@@ -159,6 +159,8 @@ def set_paused(session: Session, *, endpoint_id: int, paused: bool, by: Actor) -
     row.failing_since = None if not paused else row.failing_since
     session.add(row)
     events.endpoints_changed()
+    if not paused:
+        wake(session)  # what waited for it goes now
     _audit(session, by, "webhook.pause" if paused else "webhook.resume", row)
     return _view(row)
 
