@@ -37,6 +37,7 @@ from api.v1 import queue as queue_routes
 from api.v1 import review as review_routes
 from api.v1 import traces as traces_routes
 from api.v1 import webhooks as webhook_routes
+from workers import letters
 from workers.embedded import Embedded
 from workers.relay import Relay
 from workflow.identity import users
@@ -104,7 +105,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             from workers.celery_app import CeleryPublisher, make_celery
 
             publisher = CeleryPublisher(make_celery(settings.broker_url, settings))
-            coalesce = coalescing(tasks(settings))
+            coalesce = coalescing(tasks(settings, compose=letters.compose))
             relay = Relay(engine, publisher, coalesce=coalesce, linger=settings.relay_linger)
             relay.start()
             state.queue_depth = publisher.depth

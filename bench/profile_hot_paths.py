@@ -18,6 +18,7 @@ from collections import defaultdict
 from harness import RESULTS, bench_token, fresh_database, trace_payload
 
 from api.app import create_app
+from workers import letters
 from workflow import assessments, outbox, review, traces
 from workflow.identity import users
 from workflow.identity.access import trusted
@@ -188,7 +189,7 @@ def main() -> None:
     with profiled("proposal", args.profile):
         run_proposals(engine, args.items, timings)
     with profiled("tasks", args.profile):
-        run_tasks(engine, TaskRunner(engine, settings), timings)
+        run_tasks(engine, TaskRunner(engine, settings, compose=letters.compose), timings)
     with profiled("request", args.profile):
         app = create_app(settings, engine=engine)
         asyncio.run(run_requests(app, args.items, timings, bench_token(url)))

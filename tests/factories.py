@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from workers import letters
 from workflow import assessments, campaigns, outbox, review, traces
 from workflow.identity import users
 from workflow.identity.access import Actor, actor_for, trusted
@@ -155,7 +156,9 @@ def run_outbox(session, *, default_overlap: int = 3) -> list[str]:
     For service tests inside one rolled-back transaction; the real delivery path (relay,
     broker, TaskRunner) has its own tests with real workers.
     """
-    registry = tasks(Settings(environment="test", default_overlap=default_overlap))
+    registry = tasks(
+        Settings(environment="test", default_overlap=default_overlap), compose=letters.compose
+    )
     ran = []
     while True:
         pending = session.exec(

@@ -8,6 +8,7 @@ from celery import Celery
 from celery.signals import worker_process_init
 from sqlalchemy.exc import OperationalError
 
+from workers import letters
 from workflow import outbox
 from workflow.kernel.db import autocommit, make_engine, unit_of_work
 from workflow.kernel.errors import Conflict
@@ -90,7 +91,7 @@ def runner() -> TaskRunner:
     global _runner
     if _runner is None:
         engine = make_engine(_settings.database_url, pool_size=2)
-        _runner = TaskRunner(engine, _settings)
+        _runner = TaskRunner(engine, _settings, compose=letters.compose)
         publisher = CeleryPublisher(celery)
 
         coalesce = coalescing(_runner.tasks)
@@ -128,7 +129,7 @@ def _outbox_task(name: str) -> None:
         return runner().run_delivery(name, [(m_id, payload) for m_id, payload in messages])
 
 
-for _name in tasks(_settings):
+for _name in tasks(_settings, compose=letters.compose):
     _outbox_task(_name)
 
 

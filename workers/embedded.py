@@ -6,6 +6,7 @@ import time
 
 from sqlalchemy import Engine
 
+from workers import letters
 from workers.inprocess import InProcessPublisher
 from workers.relay import Relay
 from workflow import outbox
@@ -25,7 +26,7 @@ class Embedded:
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self.engine = engine
         self.settings = settings
-        runner = TaskRunner(engine, settings)
+        runner = TaskRunner(engine, settings, compose=letters.compose)
         self.worker = InProcessPublisher(runner)
         self.relay = Relay(
             engine, self.worker, coalesce=coalescing(runner.tasks), linger=settings.relay_linger

@@ -73,6 +73,7 @@ def create_user(
     username: FormText,
     role: FormText,
     password: OptionalText = None,
+    email: OptionalText = None,
     can_import: Checkbox = False,
 ) -> Any:
     """Add a user (a refusal is shown as a page, and nothing is written)."""
@@ -83,6 +84,7 @@ def create_user(
         role=role,
         password=password or None,
         can_import=can_import,
+        email=email or None,
         actor=page.actor.name,
     )
     return RedirectResponse("/admin/users", status_code=303)
@@ -95,10 +97,12 @@ def update_user(
     page: FormPage,
     role: FormText,
     password: OptionalText = None,
+    email: OptionalText = None,
     can_import: Checkbox = False,
     disabled: Checkbox = False,
 ) -> Any:
-    """Change a user's role, importer permission, standing and (if given) password."""
+    """Change a user's role, importer permission, standing, email address and (if given)
+    password."""
     _admin(page)
     users.update_user(
         session,
@@ -107,6 +111,7 @@ def update_user(
         can_import=can_import,
         disabled=disabled,
         password=password or None,
+        email=email,
         actor=page.actor.name,
     )
     return RedirectResponse("/admin/users", status_code=303)

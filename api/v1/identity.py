@@ -25,6 +25,7 @@ from workflow.identity.access import Permission, UserRole
 router = APIRouter(prefix="/api/v1", tags=["identity"])
 
 Name = Annotated[str, Field(min_length=1, max_length=256)]
+Address = Annotated[str, Field(max_length=320)]
 
 
 class UserCreate(BaseModel):
@@ -34,6 +35,7 @@ class UserCreate(BaseModel):
     role: UserRole
     password: Annotated[str | None, Field(min_length=12, max_length=1024)] = None
     can_import: bool = False
+    email: Address | None = None
 
 
 class UserUpdate(BaseModel):
@@ -43,6 +45,7 @@ class UserUpdate(BaseModel):
     can_import: bool | None = None
     disabled: bool | None = None
     password: Annotated[str | None, Field(min_length=12, max_length=1024)] = None
+    email: Address | None = None  # "" removes it
 
 
 class TokenCreate(BaseModel):
@@ -77,6 +80,7 @@ def create_user(body: UserCreate, session: SessionDep, by: Admin) -> UserPublic:
         role=body.role,
         password=body.password,
         can_import=body.can_import,
+        email=body.email,
         actor=by.name,
     )
     return UserPublic.model_validate(view)
@@ -84,7 +88,7 @@ def create_user(body: UserCreate, session: SessionDep, by: Admin) -> UserPublic:
 
 @router.patch("/users/{username}")
 def update_user(username: str, body: UserUpdate, session: SessionDep, by: Admin) -> UserPublic:
-    """Change a user's role, importer permission, standing or password."""
+    """Change a user's role, importer permission, standing, password or email address."""
     view = users.update_user(session, username=username, actor=by.name, **body.model_dump())
     return UserPublic.model_validate(view)
 

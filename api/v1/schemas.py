@@ -51,6 +51,7 @@ class UserPublic(Public):
     can_import: bool
     disabled: bool
     has_password: bool
+    email: str | None
 
 
 class UserList(Public):

@@ -4,6 +4,7 @@ import pytest
 from sqlmodel import Session, col, delete, func, select
 
 from tests.factories import propose, trace_json
+from workers import letters
 from workflow import outbox, traces
 from workflow.kernel.db import unit_of_work
 from workflow.kernel.errors import NotFound
@@ -21,7 +22,7 @@ from workflow.models import (
 from workflow.tasks.registry import Task, coalescing, tasks
 from workflow.tasks.runner import TaskRunner
 
-COALESCE = coalescing(tasks(Settings(environment="test")))
+COALESCE = coalescing(tasks(Settings(environment="test"), compose=letters.compose))
 
 
 class Down:
@@ -60,7 +61,9 @@ def test_a_broker_outage_keeps_messages_pending_and_costs_no_delivery(session):
 
 
 def test_a_message_delivered_too_often_is_dead_lettered(committed):
-    runner = TaskRunner(committed, Settings(environment="test", max_attempts=2))
+    runner = TaskRunner(
+        committed, Settings(environment="test", max_attempts=2), compose=letters.compose
+    )
     runner.tasks["boom"] = Task("boom", lambda session, **_: 1 / 0)
     with unit_of_work(committed) as session:
         message_id = outbox.enqueue(session, "boom")
@@ -114,7 +117,7 @@ def evaluations_of(engine, item_ids: list[int]) -> list[tuple[int, dict]]:
 
 
 def test_a_delivery_runs_its_evaluations_together_and_a_poison_one_alone(committed):
-    runner = TaskRunner(committed, Settings(environment="test"))
+    runner = TaskRunner(committed, Settings(environment="test"), compose=letters.compose)
     item_ids = agreed_items(committed, 3)
     with unit_of_work(committed) as session:
         session.exec(delete(OutboxMessage))  # the proposals' own evaluations: sent below
@@ -141,7 +144,7 @@ def test_a_delivery_runs_its_evaluations_together_and_a_poison_one_alone(committ
 
 
 def test_evaluations_delivered_together_write_what_one_at_a_time_would(committed):
-    runner = TaskRunner(committed, Settings(environment="test"))
+    runner = TaskRunner(committed, Settings(environment="test"), compose=letters.compose)
     item_ids = agreed_items(committed, 4)
     with unit_of_work(committed) as session:
         session.exec(delete(OutboxMessage))
@@ -171,7 +174,7 @@ class Crash(BaseException):
 
 
 def test_a_redelivered_group_counts_each_message_only_when_it_starts(committed):
-    runner = TaskRunner(committed, Settings(environment="test"))
+    runner = TaskRunner(committed, Settings(environment="test"), compose=letters.compose)
 
     def run(session, *, kills: bool = False) -> None:
         if kills:
@@ -197,7 +200,7 @@ def test_a_redelivered_group_counts_each_message_only_when_it_starts(committed):
 
 
 def test_a_delivery_takes_along_the_evaluations_nobody_started(committed):
-    runner = TaskRunner(committed, Settings(environment="test"))
+    runner = TaskRunner(committed, Settings(environment="test"), compose=letters.compose)
     item_ids = agreed_items(committed, 3)
     with unit_of_work(committed) as session:
         session.exec(delete(OutboxMessage))
@@ -224,7 +227,7 @@ def test_a_delivery_takes_along_the_evaluations_nobody_started(committed):
 
 @pytest.mark.parametrize("started", ["delivered", "waiting"])
 def test_nothing_started_elsewhere_is_taken_and_a_redelivery_takes_nothing(committed, started):
-    runner = TaskRunner(committed, Settings(environment="test"))
+    runner = TaskRunner(committed, Settings(environment="test"), compose=letters.compose)
     item_ids = agreed_items(committed, 2)
     with unit_of_work(committed) as session:
         session.exec(delete(OutboxMessage))

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from tests.backends import wipe
 from tests.factories import LIMITS, RETRIEVER_SPAN, human, reviewers, trace_json
+from workers import letters
 from workflow import assessments, outbox, review, traces
 from workflow.identity.access import trusted
 from workflow.kernel.db import unit_of_work
@@ -33,7 +34,9 @@ class Crash(Exception):
 
 
 def pipeline_machine(engine):
-    runner = TaskRunner(engine, Settings(environment="test", max_attempts=10_000))
+    runner = TaskRunner(
+        engine, Settings(environment="test", max_attempts=10_000), compose=letters.compose
+    )
 
     class Pipeline(RuleBasedStateMachine):
         @initialize()

@@ -1,5 +1,6 @@
 """Recording events: one row per happening (its key makes a repeated task write it once), and,
-when some endpoint listens, one wake-up of the webhook dispatcher per transaction."""
+when some endpoint listens, one wake-up of the webhook dispatcher per transaction (and of the
+mailer, when the happening names people)."""
 
 import time
 from typing import Any
@@ -25,7 +26,19 @@ TYPES = (
     "assignment.expiring",
     "campaign.completed",
 )
+# The types that name the people they are for (in `recipients`, or the claim's annotator):
+# the mailer is woken for them at once; the others wait for the reconciler's sweep.
+ADDRESSED = frozenset(
+    {
+        "review.vote_needed",
+        "item.escalated",
+        "item.reopened",
+        "assignment.expiring",
+        "campaign.completed",
+    }
+)
 _WOKEN = "quorum.webhooks_woken"
+_MAIL_WOKEN = "quorum.emails_woken"
 # Whether some endpoint listens, per database, as read at most this long ago: the proposal
 # route is held to four statements on PostgreSQL (tests/api/test_statement_counts.py), and
 # reading the endpoints on every proposal would make five. An endpoint registered elsewhere
@@ -65,6 +78,8 @@ def emit_many(session: Session, happenings: list[Happening]) -> None:
     session.execute(_INSERT(session), rows)
     if not session.info.get(_WOKEN):
         _wake_if_listened(session)
+    if any(type_ in ADDRESSED for type_, *_ in happenings):
+        wake_mailer(session)
 
 
 def wake(session: Session) -> None:
@@ -72,6 +87,13 @@ def wake(session: Session) -> None:
     if not session.info.get(_WOKEN):
         outbox.enqueue(session, TaskName.DELIVER_WEBHOOKS)
         session.info[_WOKEN] = True
+
+
+def wake_mailer(session: Session) -> None:
+    """Ask for an email pass after this commits (once per transaction)."""
+    if not session.info.get(_MAIL_WOKEN):
+        outbox.enqueue(session, TaskName.DELIVER_EMAILS)
+        session.info[_MAIL_WOKEN] = True
 
 
 def _wake_if_listened(session: Session) -> None:

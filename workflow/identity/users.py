@@ -18,6 +18,8 @@ BOOTSTRAP_ADMIN = "admin"
 # Usernames become proposals' source ids and the audit log's actors: printable, no spaces, so
 # that an email address fits and nothing can pass for something else in a log or on a page.
 _USERNAME = re.compile(r"[A-Za-z0-9._@+-]{1,256}")
+# An address mail can go to: one @, a dot in the domain, nothing that could end a header.
+_ADDRESS = re.compile(r"[^@\s<>,;\"]{1,64}@[^@\s<>,;\"]+\.[^@\s<>,;\"]+")
 _MIN_PASSWORD = 12
 _MAX_PASSWORD = 1024
 
@@ -31,6 +33,7 @@ class UserView:
     can_import: bool
     disabled: bool
     has_password: bool
+    email: str | None
 
 
 def view(user: User) -> UserView:
@@ -41,6 +44,7 @@ def view(user: User) -> UserView:
         can_import=user.can_import,
         disabled=user.disabled,
         has_password=user.password_hash is not None,
+        email=user.email,
     )
 
 
@@ -54,6 +58,16 @@ def check_password(password: str) -> str:
     if not _MIN_PASSWORD <= len(password) <= _MAX_PASSWORD:
         raise InvalidInput(f"a password has {_MIN_PASSWORD} to {_MAX_PASSWORD} characters")
     return password
+
+
+def check_address(address: str) -> str | None:
+    """An email address as stored: trimmed, None for a blank one, refused unless plausible."""
+    address = address.strip()
+    if not address:
+        return None
+    if len(address) > 320 or not _ADDRESS.fullmatch(address):
+        raise InvalidInput(f"{address[:80]!r} is not an email address")
+    return address
 
 
 def _role(role: str) -> UserRole:
@@ -84,6 +98,7 @@ def create_user(
     actor: str,
     password: str | None = None,
     can_import: bool = False,
+    email: str | None = None,
 ) -> UserView:
     """Add a user; their name is refused if taken or if it is not a plain identifier."""
     if not _USERNAME.fullmatch(username):
@@ -93,6 +108,7 @@ def create_user(
         role=_role(role),
         can_import=can_import,
         password_hash=hash_password(check_password(password)) if password else None,
+        email=check_address(email) if email else None,
     )
     add_unique(session, user, f"user {username!r} already exists")
     audit.record(
@@ -116,8 +132,10 @@ def update_user(
     can_import: bool | None = None,
     disabled: bool | None = None,
     password: str | None = None,
+    email: str | None = None,
 ) -> UserView:
-    """Change a user's role, importer permission, standing or password; each change audited.
+    """Change a user's role, importer permission, standing, password or email address (blank
+    removes it); each change audited.
     A new password or a disabled account ends the user's page sessions."""
     user = find(session, username)
     losing_admin = user.role == UserRole.ADMIN and (
@@ -135,6 +153,8 @@ def update_user(
     if password is not None:
         user.password_hash = hash_password(check_password(password))
         changes["password"] = "changed"
+    if email is not None and check_address(email) != user.email:
+        user.email = changes["email"] = check_address(email)
     session.add(user)
     if password is not None or disabled:
         session.execute(

@@ -89,6 +89,21 @@ class Settings(BaseSettings):
     webhook_overlap_hours: float = Field(24.0, ge=0)
     webhook_disable_after_days: float = Field(5.0, gt=0)
 
+    # Email. With no SMTP host, emails are written to `email_dir` (embedded mode) and listed
+    # on /admin/emails. Security: starttls (port 587), tls (implicit, port 465) or none.
+    smtp_host: str | None = None
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_security: str = Field("starttls", pattern="^(starttls|tls|none)$")
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout: float = Field(30.0, gt=0, le=120)
+    email_from: str = "Quorum <quorum@localhost>"
+    email_dir: Path = Path("quorum-mail")
+    # How long a digest's window is (a day: each UTC day's notices in one email at midnight).
+    email_digest_hours: float = Field(24.0, gt=0)
+    # Where the links in emails point: the address people open Quorum at.
+    base_url: str = "http://127.0.0.1:5000"
+
     def rate_limit_redis(self) -> str | None:
         """Where writes are counted: the configured Redis, else a Redis broker, else memory."""
         if self.rate_limit_url:

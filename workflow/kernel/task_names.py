@@ -16,3 +16,5 @@ class TaskName(StrEnum):
     SNAPSHOT_CAMPAIGN = "quorum.campaign.snapshot"
     # Give new events to the endpoints that listen, and send what is due.
     DELIVER_WEBHOOKS = "quorum.webhooks.deliver"
+    # Turn new events into emails for the people they concern, and send what is due.
+    DELIVER_EMAILS = "quorum.emails.deliver"

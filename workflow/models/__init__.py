@@ -6,6 +6,7 @@ from workflow.models.dashboard import DashboardSnapshot
 from workflow.models.events import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from workflow.models.identity import ApiToken, Membership, User, WebSession
 from workflow.models.items import Decision, Item, ItemDisputedField
+from workflow.models.mail import Email, EmailNotice, EmailPreference
 from workflow.models.outbox import OutboxMessage
 from workflow.models.queue import Seat, Skip
 from workflow.models.review import (
@@ -32,6 +33,9 @@ __all__ = [
     "CommitteeRule",
     "DashboardSnapshot",
     "Decision",
+    "Email",
+    "EmailNotice",
+    "EmailPreference",
     "Event",
     "InstanceSecret",
     "Item",

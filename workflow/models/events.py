@@ -18,6 +18,8 @@ class Event(SQLModel, table=True):
     __table_args__ = (
         # The dispatcher's work: events not yet given to the endpoints.
         partial_index("ix_events_unsent", "id", where="fanned_out_at IS NULL"),
+        # The mailer's: events not yet turned into notices for people.
+        partial_index("ix_events_unmailed", "id", where="mailed_at IS NULL"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -28,6 +30,7 @@ class Event(SQLModel, table=True):
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
     created_at: datetime = Field(default_factory=utcnow, sa_column=time_column(now=True))
     fanned_out_at: datetime | None = Field(default=None, sa_column=time_column(nullable=True))
+    mailed_at: datetime | None = Field(default=None, sa_column=time_column(nullable=True))
 
 
 class WebhookEndpoint(SQLModel, table=True):

@@ -20,6 +20,8 @@ class User(SQLModel, table=True):
     # scrypt, salted (workflow.secrets); None for a user who signs in with tokens only.
     password_hash: str | None = Field(default=None, max_length=256)
     disabled: bool = False
+    # Where notifications are emailed; None: the person gets none.
+    email: str | None = Field(default=None, max_length=320)
     created_at: datetime = Field(default_factory=utcnow, sa_column=time_column(now=True))
 
 

@@ -120,6 +120,7 @@ class ReconcileRun(SQLModel, table=True):
     dashboards_refreshed: int = 0
     leases_expiring: int = 0
     webhooks_woken: int = 0
+    emails_woken: int = 0
 
 
 class ReviewComment(SQLModel, table=True):

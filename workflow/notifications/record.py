@@ -66,6 +66,9 @@ EVENT_OF = {
 }
 
 
+_LINKS = {"item.routed": "/review/items/{id}", "item.sent_back": "/work/items/{id}"}
+
+
 def _happening(
     event: str, item: Item, payload: dict[str, Any], recipients: list[str]
 ) -> events.Happening:
@@ -80,10 +83,9 @@ def _happening(
         "name": item.name,
         "round": item.review_round,
         "campaign_id": item.campaign_id,
-        # Where a person acts on it: the desk for a vote, else the item's history.
-        "link": f"/review/items/{item.id}"
-        if event == "item.routed"
-        else f"/items/{item.id}/history",
+        # Where a person acts on it: the desk for a vote, the annotate page for an answer
+        # sent back, else the item's history.
+        "link": _LINKS.get(event, "/items/{id}/history").format(id=item.id),
         "reason": event,
         "recipients": recipients,
         **payload,

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, select, update
 
-from workflow import dashboard, outbox, queue, webhooks
+from workflow import dashboard, mail, outbox, queue, webhooks
 from workflow.kernel.states import RESUMED_BY, ItemState
 from workflow.models import Item, OutboxMessage, ReconcileRun
 from workflow.models.base import utcnow
@@ -25,6 +25,7 @@ class ReconcileReport:
     dashboards_refreshed: int = 0
     leases_expiring: int = 0
     webhooks_woken: int = 0
+    emails_woken: int = 0
 
     def to_dict(self) -> dict[str, int]:
         """JSON-safe form."""
@@ -77,6 +78,7 @@ def reconcile(
         dashboards_refreshed=dashboard.refresh_missed(session, limit=batch),
         leases_expiring=queue.note_expiring(session),
         webhooks_woken=webhooks.wake_if_due(session),
+        emails_woken=mail.wake_if_due(session),
     )
     session.add(ReconcileRun(started_at=started, finished_at=utcnow(), **report.to_dict()))
     return report

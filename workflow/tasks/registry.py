@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from workflow import dashboard, review, webhooks
+from workflow import dashboard, mail, review, webhooks
 from workflow.items import pipeline
 from workflow.kernel.settings import Settings
 from workflow.kernel.task_names import TaskName
@@ -62,8 +62,13 @@ def _deliver(session: Session, *, settings: Settings) -> dict[str, int]:
     return {"fanned_out": passed.fanned_out, "attempted": passed.attempted}
 
 
-def tasks(settings: Settings) -> dict[str, Task]:
-    """The tasks, by name, bound to these settings."""
+def _mail(session: Session, *, settings: Settings, compose: mail.Composer) -> dict[str, int]:
+    passed = mail.deliver(session, settings=settings, compose=compose)
+    return {"noticed": passed.noticed, "attempted": passed.attempted}
+
+
+def tasks(settings: Settings, *, compose: mail.Composer) -> dict[str, Task]:
+    """The tasks, by name, bound to these settings and to the edge's wording of emails."""
     overlap = settings.default_overlap
     declared = (
         Task(
@@ -87,6 +92,12 @@ def tasks(settings: Settings) -> dict[str, Task]:
             partial(_deliver, settings=settings),
             # Wake-ups carry nothing: any number of them is one pass.
             together=lambda session, _payloads: _deliver(session, settings=settings),
+            coalesce=100,
+        ),
+        Task(
+            TaskName.DELIVER_EMAILS,
+            partial(_mail, settings=settings, compose=compose),
+            together=lambda session, _payloads: _mail(session, settings=settings, compose=compose),
             coalesce=100,
         ),
     )

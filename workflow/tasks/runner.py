@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from workflow import outbox
 from workflow.kernel.db import autocommit, unit_of_work
 from workflow.kernel.settings import Settings
+from workflow.mail import Composer
 from workflow.tasks.registry import Task, tasks
 
 log = logging.getLogger(__name__)
@@ -19,10 +20,10 @@ Message = tuple[int, dict[str, Any]]
 class TaskRunner:
     """Runs outbox messages against one database, whatever delivered them (Celery or a thread)."""
 
-    def __init__(self, engine: Engine, settings: Settings) -> None:
+    def __init__(self, engine: Engine, settings: Settings, *, compose: Composer) -> None:
         self.engine = engine
         self.max_attempts = settings.max_attempts
-        self.tasks: dict[str, Task] = tasks(settings)
+        self.tasks: dict[str, Task] = tasks(settings, compose=compose)
 
     def _admit(self, message_ids: list[int]) -> set[int]:
         """Count this delivery of each message on its own (a worker that crashes later has

@@ -1,0 +1,25 @@
+"""Email: who hears of each event and how (their preferences), digests, sending over SMTP or
+to a folder with retries kept in the database, and the signed one-click unsubscribe."""
+
+from workflow.mail.deliver import MailPass, deliver, wake_if_due
+from workflow.mail.letters import Composer, Letter, Notice, Words
+from workflow.mail.preferences import MODES, TITLES, Preferences, choose, preferences_of
+from workflow.mail.unsubscribe import Unsubscription, read, unsubscribe
+
+__all__ = [
+    "MODES",
+    "TITLES",
+    "Composer",
+    "Letter",
+    "MailPass",
+    "Notice",
+    "Preferences",
+    "Unsubscription",
+    "Words",
+    "choose",
+    "deliver",
+    "preferences_of",
+    "read",
+    "unsubscribe",
+    "wake_if_due",
+]
