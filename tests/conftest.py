@@ -1,5 +1,6 @@
 """Shared fixtures: each database-backed test runs on SQLite and on PostgreSQL."""
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -7,6 +8,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from tests.backends import postgres_engine, sqlite_engine, wipe
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _mail_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Emails written in embedded mode land in a temporary folder, never in the checkout."""
+    os.environ.setdefault("QUORUM_EMAIL_DIR", str(tmp_path_factory.mktemp("mail")))
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

@@ -150,15 +150,14 @@ def feedback(name: str, value: Any, **fields: Any) -> AssessmentDraft:
     )
 
 
-def run_outbox(session, *, default_overlap: int = 3) -> list[str]:
+def run_outbox(session, *, default_overlap: int = 3, settings: Settings | None = None) -> list[str]:
     """Run every pending outbox message in this session, follow-ups included: a worker in-line.
 
     For service tests inside one rolled-back transaction; the real delivery path (relay,
     broker, TaskRunner) has its own tests with real workers.
     """
-    registry = tasks(
-        Settings(environment="test", default_overlap=default_overlap), compose=letters.compose
-    )
+    settings = settings or Settings(environment="test", default_overlap=default_overlap)
+    registry = tasks(settings, compose=letters.compose)
     ran = []
     while True:
         pending = session.exec(
@@ -170,6 +169,9 @@ def run_outbox(session, *, default_overlap: int = 3) -> list[str]:
         if pending is None:
             return ran
         outbox.mark_completed(session, pending.id)
+        # A worker runs each task in a transaction of its own: what the last one noted for
+        # its own transaction (wake-ups asked for) does not carry over.
+        session.info.clear()
         registry[pending.task].run(session, **pending.payload)
         ran.append(pending.task)
 

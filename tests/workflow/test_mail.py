@@ -1,0 +1,216 @@
+"""Email on a real database to a real SMTP server (aiosmtpd on loopback): each committee
+member gets the vote-needed email with its link, a 451 is retried and the email arrives once,
+a 550 is recorded and not retried, a digest gathers a window's events into one email, and a
+pass that dies after the send sends it once more with the same Message-ID."""
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from tests.factories import propose, reviewers, run_outbox, trace_json
+from tests.mail_server import Inbox, html_of, smtp_server, text_of
+from workers.letters import compose
+from workflow import mail, review, traces
+from workflow.identity import users
+from workflow.kernel.db import unit_of_work
+from workflow.kernel.errors import InvalidInput
+from workflow.kernel.settings import Settings
+from workflow.mail.deliver import RETRIES
+from workflow.mail.notices import window_end
+from workflow.models import Email
+from workflow.models.base import utcnow
+
+BASE = "https://quorum.example"
+
+
+@pytest.fixture
+def inbox() -> Inbox:
+    with smtp_server() as server:
+        yield server
+
+
+def smtp(inbox: Inbox, **extra) -> Settings:
+    return Settings(
+        environment="test",
+        smtp_host=inbox.host,
+        smtp_port=inbox.port,
+        smtp_security="none",
+        base_url=BASE,
+        email_from="Quorum <quorum@quorum.example>",
+        **extra,
+    )
+
+
+def committee(session: Session, *names: str) -> None:
+    for name in reviewers(session, *names):
+        users.update_user(session, username=name, actor="t", email=f"{name}@example.com")
+    review.set_committee(session, scope="default", members=list(names), actor="t")
+
+
+def dispute(session: Session, settings: Settings) -> int:
+    payload = trace_json(f"tr-{uuid.uuid4().hex}")
+    traces.register_traces(session, payloads=[payload], actor="t")
+    for annotator, value in [("a@x", "Paris"), ("b@x", "Lyon"), ("c@x", "Nice")]:
+        item_id = propose(session, payload["info"]["trace_id"], annotator, value)
+    run_outbox(session, settings=settings)
+    return item_id
+
+
+def emails(session: Session) -> list[Email]:
+    return list(session.exec(select(Email).order_by(Email.id)).all())
+
+
+def test_each_member_gets_the_vote_needed_email_with_its_link(session, inbox):
+    settings = smtp(inbox)
+    committee(session, "r1", "r2")
+    item_id = dispute(session, settings)
+    assert sorted(m["To"] for m in inbox.messages) == ["r1@example.com", "r2@example.com"]
+    for message in inbox.messages:
+        link = f"{BASE}/review/items/{item_id}"
+        assert message["Subject"] == f"Your vote is needed: expected_answer (item {item_id})"
+        assert link in text_of(message) and f'href="{link}"' in html_of(message)
+        assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        assert message["List-Unsubscribe"].startswith(f"<{BASE}/email/unsubscribe/")
+        # What the annotators proposed is the committee's to see on the page, not in mail.
+        assert not {"Paris", "Lyon", "Nice"} & set(message.as_string().split())
+    assert [(e.status, e.attempts) for e in emails(session)] == [("sent", 1), ("sent", 1)]
+    run_outbox(session, settings=settings)
+    mail.deliver(session, settings=settings, compose=compose, now=utcnow() + timedelta(days=3))
+    assert len(inbox.messages) == 2  # a pass run again sends nothing more
+
+
+def test_a_451_is_retried_and_the_email_arrives_once(session, inbox):
+    settings = smtp(inbox)
+    committee(session, "r1")
+    inbox.refusals = ["451 4.7.1 Greylisted, try again later"]
+    dispute(session, settings)
+    (email,) = emails(session)
+    assert (email.status, email.attempts, email.last_code) == ("pending", 1, 451)
+    assert inbox.messages == []
+    mail.deliver(session, settings=settings, compose=compose)  # not due yet: nothing is sent
+    assert inbox.messages == []
+    later = utcnow() + timedelta(seconds=RETRIES[0] + 1)
+    for _ in range(3):
+        mail.deliver(session, settings=settings, compose=compose, now=later)
+    assert len(inbox.messages) == 1 and inbox.refused == 1
+    session.refresh(email)
+    assert (email.status, email.attempts) == ("sent", 2)
+
+
+def test_a_550_is_recorded_and_not_retried(session, inbox):
+    settings = smtp(inbox)
+    committee(session, "r1")
+    inbox.refusals = ["550 5.1.1 No such mailbox"]
+    dispute(session, settings)
+    mail.deliver(session, settings=settings, compose=compose, now=utcnow() + timedelta(days=3))
+    (email,) = emails(session)
+    assert (email.status, email.attempts, email.last_code) == ("failed", 1, 550)
+    assert "No such mailbox" in (email.last_error or "")
+    assert inbox.messages == []
+
+
+def test_a_digest_user_gets_one_email_for_several_events(session, inbox):
+    settings = smtp(inbox)
+    committee(session, "r1", "r2")
+    mail.choose(session, "r1", {"review.vote_needed": "digest"})
+    items = [dispute(session, settings) for _ in range(3)]
+    assert [m["To"] for m in inbox.messages] == ["r2@example.com"] * 3
+    after_window = window_end(utcnow(), settings.email_digest_hours) + timedelta(seconds=1)
+    mail.deliver(session, settings=settings, compose=compose, now=after_window)
+    mail.deliver(session, settings=settings, compose=compose, now=after_window)
+    (digest,) = inbox.to("r1@example.com")
+    assert digest["Subject"] == "Quorum digest: 3 updates"
+    body = text_of(digest)
+    assert all(f"{BASE}/review/items/{item_id}" in body for item_id in items)
+
+
+def test_a_type_turned_off_is_not_sent(session, inbox):
+    settings = smtp(inbox)
+    committee(session, "r1", "r2")
+    mail.choose(session, "r2", {"review.vote_needed": "off"})
+    dispute(session, settings)
+    assert [m["To"] for m in inbox.messages] == ["r1@example.com"]
+
+
+def test_a_pass_that_dies_after_the_send_sends_once_more_with_the_same_message_id(committed, inbox):
+    settings = smtp(inbox)
+    with Session(committed) as session:
+        committee(session, "r1")
+        settings_without_mail = Settings(environment="test", smtp_host="127.0.0.1", smtp_port=1)
+        dispute(session, settings_without_mail)  # port 1 answers nothing: the email waits
+        session.commit()
+    later = utcnow() + timedelta(days=3)
+    with Session(committed) as session:
+        mail.deliver(session, settings=settings, compose=compose, now=later)
+        session.rollback()  # the worker died before its commit
+    with Session(committed) as session:
+        mail.deliver(session, settings=settings, compose=compose, now=later)
+        session.commit()
+        (email,) = emails(session)
+        assert (email.status, email.attempts) == ("sent", 2)  # port 1's failure, then this
+    first, second = inbox.messages
+    assert first["Message-ID"] == second["Message-ID"] == email.message_id
+
+
+def test_the_unsubscribe_link_turns_the_type_off_and_a_forged_one_is_refused(session, inbox):
+    settings = smtp(inbox)
+    committee(session, "r1")
+    dispute(session, settings)
+    (message,) = inbox.messages
+    signed = message["List-Unsubscribe"].strip("<>").rsplit("/", 1)[1]
+    stopped = mail.unsubscribe(session, settings.secret_key, signed)
+    assert (stopped.username, stopped.types) == ("r1", ("review.vote_needed",))
+    assert mail.preferences_of(session, "r1").mode("review.vote_needed") == "off"
+    with pytest.raises(InvalidInput):
+        mail.read(session, settings.secret_key, signed[:-2] + "xx")
+    with pytest.raises(InvalidInput):
+        mail.read(session, "another-secret-key-entirely", signed)
+
+
+def test_without_smtp_emails_are_written_to_the_folder(session, tmp_path: Path):
+    settings = Settings(environment="test", email_dir=tmp_path, base_url=BASE)
+    committee(session, "r1")
+    dispute(session, settings)
+    (written,) = tmp_path.glob("*.eml")
+    assert "Your vote is needed" in written.read_text()
+    assert [e.status for e in emails(session)] == ["sent"]
+
+
+def test_preferences_refuse_an_unknown_type_or_mode(session):
+    reviewers(session, "r1")
+    with pytest.raises(InvalidInput):
+        mail.choose(session, "r1", {"item.exploded": "off"})
+    with pytest.raises(InvalidInput):
+        mail.choose(session, "r1", {"item.agreed": "hourly"})
+    with pytest.raises(InvalidInput):
+        mail.choose(session, "r1", {}, address="not an address")
+    assert mail.preferences_of(session, "r1").mode("item.agreed") == "off"
+
+
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+def test_concurrent_passes_send_each_email_once(committed, inbox):
+    settings = smtp(inbox)
+    members = [f"r{i}" for i in range(8)]
+    with Session(committed) as session:
+        committee(session, *members)
+        nobody_answers = Settings(environment="test", smtp_host="127.0.0.1", smtp_port=1)
+        for _ in range(4):
+            dispute(session, nobody_answers)  # the emails wait for their retry
+        session.commit()
+    later = utcnow() + timedelta(days=3)
+
+    def one_pass(_: int) -> None:
+        with unit_of_work(committed) as session:
+            mail.deliver(session, settings=settings, compose=compose, now=later, limit=5)
+
+    for _ in range(4):  # passes of five, four at once, until all are sent
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            list(pool.map(one_pass, range(4)))
+    with Session(committed) as session:
+        assert {e.status for e in emails(session)} == {"sent"}
+    ids = [m["Message-ID"] for m in inbox.messages]
+    assert len(ids) == len(members) * 4 == len(set(ids))
