@@ -20,6 +20,7 @@ from api.pages import admin as admin_pages
 from api.pages import campaigns as campaign_pages
 from api.pages import dashboard as dashboard_pages
 from api.pages import items as item_pages
+from api.pages import notifications as notification_pages
 from api.pages import review as review_pages
 from api.pages import sessions as page_auth
 from api.pages import site as pages
@@ -33,6 +34,7 @@ from api.v1 import health
 from api.v1 import identity as identity_routes
 from api.v1 import imports as import_routes
 from api.v1 import items as item_routes
+from api.v1 import notifications as notification_routes
 from api.v1 import queue as queue_routes
 from api.v1 import review as review_routes
 from api.v1 import traces as traces_routes
@@ -148,6 +150,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(campaign_routes.router)
     app.include_router(queue_routes.router)
     app.include_router(webhook_routes.router)
+    app.include_router(notification_routes.router)
     app.add_api_route("/openapi.json", _openapi, methods=["GET"], include_in_schema=False)
     app.include_router(health.router)
     app.include_router(pages.router)
@@ -158,5 +161,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(review_pages.router)
     app.include_router(dashboard_pages.router)
     app.include_router(webhook_pages.router)
+    app.include_router(notification_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

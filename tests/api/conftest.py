@@ -21,7 +21,7 @@ TEST_SETTINGS = {"write_rate": 0, "secure_cookies": False}
 class LiveServer:
     """Uvicorn serving the app in a thread; `url` is where it answers."""
 
-    def __init__(self, engine: Engine, **overrides) -> None:
+    def __init__(self, engine: Engine, port: int = 0, **overrides) -> None:
         settings = Settings(
             environment="test",
             database_url=engine.url.render_as_string(hide_password=False),
@@ -30,7 +30,7 @@ class LiveServer:
         self.engine = engine
         self.token = ""
         self.app = create_app(settings, engine=engine)
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=0, log_level="warning")
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=port, log_level="warning")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -17,7 +17,8 @@ from tests.api.conftest import LiveServer
 from tests.factories import human, judge, trace_json
 from tests.identities import bearer, token_for
 from workflow import assessments, campaigns, review, traces, webhooks
-from workflow.identity import tokens
+from workflow.identity import tokens, users
+from workflow.mail.unsubscribe import token as unsubscribe_token
 from workflow.identity.access import actor_for, trusted
 from workflow.identity.secrets import csrf_token, digest
 from workflow.identity.web_sessions import LIFETIME
@@ -72,6 +73,10 @@ class World:
     # so nothing leaves the machine) and a delivery of it.
     webhook: int = 0
     webhook_delivery: int = 0
+    # The reviewer's vote-needed email (written to the test's mail folder) and a signed
+    # unsubscribe link of theirs.
+    email: int = 0
+    unsubscribe: str = ""
 
     def returned(self, route: str, role: str) -> int:
         """The item this role sends back by this route (any, for a refused role)."""
@@ -147,6 +152,81 @@ def webhook_rows() -> list[Row]:
             hooks + "/deliveries/{delivery_id}/redeliver",
             owners,
             lambda w, r: (f"{hooks}/deliveries/{w.webhook_delivery}/redeliver", {}),
+        ),
+    ]
+
+
+def email_rows() -> list[Row]:
+    """The email routes and pages: my preferences for everyone signed in, the emails made for
+    admins, and the signed unsubscribe link for whoever holds it, signed in or not."""
+    readers, admin = frozenset(SIGNED_IN), frozenset({"admin"})
+    mine = {"json": {"modes": {"item.agreed": "digest"}}}
+    chosen = {"data": {"item.agreed": "digest", "address": "someone@example.com"}}
+    return [
+        Row(
+            "GET",
+            "/api/v1/me/notifications",
+            readers,
+            lambda w, r: ("/api/v1/me/notifications", {}),
+        ),
+        Row(
+            "PUT",
+            "/api/v1/me/notifications",
+            readers,
+            lambda w, r: ("/api/v1/me/notifications", mine),
+        ),
+        Row("GET", "/api/v1/emails", admin, lambda w, r: ("/api/v1/emails", {})),
+        Row(
+            "GET",
+            "/api/v1/emails/{email_id}",
+            admin,
+            lambda w, r: (f"/api/v1/emails/{w.email}", {}),
+        ),
+        Row(
+            "GET",
+            "/settings/notifications",
+            readers,
+            lambda w, r: ("/settings/notifications", {}),
+            page=True,
+        ),
+        Row(
+            "POST",
+            "/settings/notifications",
+            readers,
+            lambda w, r: ("/settings/notifications", chosen),
+            page=True,
+        ),
+        Row(
+            "GET",
+            "/email/unsubscribe/{signed}",
+            frozenset(ROLES),
+            lambda w, r: (f"/email/unsubscribe/{w.unsubscribe}", {}),
+            page=True,
+        ),
+        Row(
+            "POST",
+            "/email/unsubscribe/{signed}",
+            frozenset(ROLES),
+            lambda w, r: (
+                f"/email/unsubscribe/{w.unsubscribe}",
+                {"data": {"List-Unsubscribe": "One-Click"}},
+            ),
+            page=True,
+        ),
+        Row("GET", "/admin/emails", admin, lambda w, r: ("/admin/emails", {}), page=True),
+        Row(
+            "GET",
+            "/admin/emails/{email_id}",
+            admin,
+            lambda w, r: (f"/admin/emails/{w.email}", {}),
+            page=True,
+        ),
+        Row(
+            "GET",
+            "/admin/emails/{email_id}/copy.eml",
+            admin,
+            lambda w, r: (f"/admin/emails/{w.email}/copy.eml", {}),
+            page=True,
         ),
     ]
 
@@ -560,6 +640,7 @@ def rows() -> list[Row]:
             page=True,
         ),
         *webhook_page_rows(),
+        *email_rows(),
         Row("GET", "/tokens", readers, lambda w, r: ("/tokens", {}), page=True),
         Row("GET", "/docs", readers, lambda w, r: ("/docs", {}), page=True),
         Row(
@@ -781,6 +862,7 @@ def build_world(
     token_for(engine, "rev2", "reviewer")  # a second reviewer: one abstention resolves nothing
     with unit_of_work(engine) as session:
         review.set_committee(session, scope="default", members=["rev", "rev2"], actor="setup")
+        users.update_user(session, username="rev", actor="setup", email="rev@example.com")
         for annotator, value in zip(disputers, ("Paris", "Lyon", "Nice"), strict=True):
             assessments.log_assessment(
                 session,
@@ -834,6 +916,8 @@ def build_world(
         )
         world.webhook = endpoint.id
         world.webhook_delivery = webhooks.test_send(session, endpoint_id=endpoint.id, by=lead)
+        world.email = session.execute(text("SELECT min(id) FROM emails")).scalar_one()
+    world.unsubscribe = unsubscribe_token(secret_key, "rev", "item.agreed")
     drain()
     return world, tokens_by_role
 

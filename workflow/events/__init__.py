@@ -1,6 +1,8 @@
-"""Events: what happened, recorded once in the transaction that made it happen, for webhooks."""
+"""Events: what happened, recorded once in the transaction that made it happen, for webhooks
+and email."""
 
 from workflow.events.record import (
+    ADDRESSED,
     TYPES,
     Happening,
     emit,
@@ -8,10 +10,12 @@ from workflow.events.record import (
     endpoints_changed,
     row,
     wake,
+    wake_mailer,
     written,
 )
 
 __all__ = [
+    "ADDRESSED",
     "TYPES",
     "Happening",
     "emit",
@@ -19,5 +23,6 @@ __all__ = [
     "endpoints_changed",
     "row",
     "wake",
+    "wake_mailer",
     "written",
 ]

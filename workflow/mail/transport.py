@@ -91,6 +91,11 @@ class SmtpPostbox:
                 connection.close()
 
 
+def copy_path(folder: Path, email_id: int) -> Path:
+    """Where the folder keeps an email's copy."""
+    return folder / f"{email_id:08d}.eml"
+
+
 class FolderPostbox:
     """A folder: each message one file named by its email, so writing it again (a pass that
     crashed before it recorded the send) replaces it rather than adding a copy."""
@@ -101,7 +106,7 @@ class FolderPostbox:
     def send(self, mail: EmailMessage, email_id: int) -> Outcome:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            target = self.folder / f"{email_id:08d}.eml"
+            target = copy_path(self.folder, email_id)
             partial = target.with_suffix(".part")
             partial.write_bytes(mail.as_bytes())
             os.replace(partial, target)
