@@ -18,13 +18,13 @@ from tests.factories import human, judge, trace_json
 from tests.identities import bearer, token_for
 from workflow import assessments, campaigns, review, traces, webhooks
 from workflow.identity import tokens, users
-from workflow.mail.unsubscribe import token as unsubscribe_token
 from workflow.identity.access import actor_for, trusted
 from workflow.identity.secrets import csrf_token, digest
 from workflow.identity.web_sessions import LIFETIME
 from workflow.items import label_schemas, seats
 from workflow.kernel.db import unit_of_work
 from workflow.kernel.values import ValueLimits
+from workflow.mail.unsubscribe import token as unsubscribe_token
 from workflow.models import WebSession
 from workflow.models.base import utcnow
 from workflow.webhooks.addresses import networks
