@@ -36,6 +36,8 @@ def _sentence(n: Notice) -> str:
         )
     if n.type == "assignment.expiring":
         return f"Your claim on {item} expires at {n.expires_at}: finish it, or it goes back."
+    if n.type == "webhook.disabled":
+        return f"Quorum stopped sending to {n.url}: {n.reason}. Resume it once it answers."
     if n.type == "campaign.completed":
         return f"Campaign {n.campaign_id} is complete: every item has its canonical expectation."
     return f"{n.title}: {item}."

@@ -11,11 +11,13 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
+from tests.api.webhook_receiver import receiver
 from tests.factories import propose, reviewers, run_outbox, trace_json
 from tests.mail_server import Inbox, html_of, smtp_server, text_of
 from workers.letters import compose
-from workflow import mail, review, traces
+from workflow import mail, review, traces, webhooks
 from workflow.identity import users
+from workflow.identity.access import actor_for
 from workflow.kernel.db import unit_of_work
 from workflow.kernel.errors import InvalidInput
 from workflow.kernel.settings import Settings
@@ -23,6 +25,7 @@ from workflow.mail.deliver import RETRIES
 from workflow.mail.notices import window_end
 from workflow.models import Email
 from workflow.models.base import utcnow
+from workflow.webhooks.addresses import networks
 
 BASE = "https://quorum.example"
 
@@ -214,3 +217,24 @@ def test_concurrent_passes_send_each_email_once(committed, inbox):
         assert {e.status for e in emails(session)} == {"sent"}
     ids = [m["Message-ID"] for m in inbox.messages]
     assert len(ids) == len(members) * 4 == len(set(ids))
+
+
+def test_the_owner_of_an_endpoint_disabled_by_a_410_is_emailed(session, inbox):
+    settings = smtp(inbox, webhook_allow=["127.0.0.0/8"])
+    users.create_user(session, username="owner", role="admin", actor="t", email="o@example.com")
+    owner = actor_for("owner", "admin", can_import=False)
+    with receiver() as hook:
+        hook.answer = lambda n: (410, {})
+        endpoint, _secret = webhooks.create_endpoint(
+            session,
+            url=hook.url,
+            campaign_id=None,
+            types=[],
+            by=owner,
+            allowed=networks(settings.webhook_allow),
+        )
+        webhooks.test_send(session, endpoint_id=endpoint.id, by=owner)
+        run_outbox(session, settings=settings)
+    (message,) = inbox.to("o@example.com")
+    assert message["Subject"] == "A webhook endpoint of yours was disabled"
+    assert "410 Gone" in text_of(message) and f"{BASE}/webhooks/{endpoint.id}" in text_of(message)

@@ -25,6 +25,7 @@ TYPES = (
     "item.reopened",
     "assignment.expiring",
     "campaign.completed",
+    "webhook.disabled",
 )
 # The types that name the people they are for (in `recipients`, or the claim's annotator):
 # the mailer is woken for them at once; the others wait for the reconciler's sweep.
@@ -35,6 +36,7 @@ ADDRESSED = frozenset(
         "item.reopened",
         "assignment.expiring",
         "campaign.completed",
+        "webhook.disabled",
     }
 )
 _WOKEN = "quorum.webhooks_woken"

@@ -27,6 +27,8 @@ class Notice:
     note: str | None
     escalated_to: str | None
     expires_at: str | None
+    url: str | None
+    reason: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,8 @@ def notice(event: Event, base_url: str) -> Notice:
         note=data.get("note"),
         escalated_to=data.get("to"),
         expires_at=data.get("lease_expires_at"),
+        url=data.get("url"),
+        reason=data.get("reason"),
     )
 
 

@@ -30,6 +30,7 @@ TITLES = {
     "item.reopened": "An item came back to you",
     "assignment.expiring": "Your claim is about to expire",
     "campaign.completed": "A campaign is complete",
+    "webhook.disabled": "A webhook endpoint of yours was disabled",
 }
 assert set(TITLES) == set(TYPES)
 

@@ -16,7 +16,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from workflow import audit
-from workflow.events.record import wake
+from workflow.events.record import emit, wake
 from workflow.kernel.settings import Settings
 from workflow.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from workflow.models.base import as_utc, utcnow
@@ -198,8 +198,22 @@ def _record(
 
 
 def _disable(session: Session, endpoint: WebhookEndpoint, reason: str) -> None:
-    """Stop sending to an endpoint, and tell its owner through the audit log."""
+    """Stop sending to an endpoint; its owner is told (by email, unless they turned it off),
+    and the audit log keeps why."""
     endpoint.status, endpoint.disabled_reason = "disabled", reason
+    emit(
+        session,
+        "webhook.disabled",
+        key=f"webhook.disabled:{endpoint.id}:{utcnow().isoformat()}",
+        payload={
+            "endpoint_id": endpoint.id,
+            "url": endpoint.url,
+            "reason": reason,
+            "recipients": [endpoint.owner],
+            "link": f"/webhooks/{endpoint.id}",
+        },
+        campaign_id=endpoint.campaign_id,
+    )
     audit.record(
         session,
         actor="quorum:webhooks",

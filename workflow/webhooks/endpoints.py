@@ -226,6 +226,7 @@ def test_send(session: Session, *, endpoint_id: int, by: Actor) -> int:
         key=f"webhook.test:{endpoint_id}:{secrets.token_hex(8)}",
         payload={"endpoint_id": endpoint_id, "by": by.name},
         fanned_out_at=utcnow(),  # given to this endpoint only, below
+        mailed_at=utcnow(),  # and nobody's news
     )
     session.add(event)
     session.flush()
