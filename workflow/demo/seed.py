@@ -96,7 +96,16 @@ def load(session: Session, *, limits: ValueLimits) -> Demo:
     traces.register_traces(session, payloads=samples, actor=ACTOR)
     passwords = {name: secrets.token_urlsafe(12) for name in PEOPLE}
     for name, role in PEOPLE.items():
-        users.create_user(session, username=name, role=role, password=passwords[name], actor=ACTOR)
+        users.create_user(
+            session,
+            username=name,
+            role=role,
+            password=passwords[name],
+            # Addresses nobody reads: in embedded mode their emails land in the mail folder,
+            # for a newcomer to see on /admin/emails.
+            email=f"{name}@example.com",
+            actor=ACTOR,
+        )
     for spec in SCHEMAS:
         label_schemas.create_schema(session, spec=spec, overlap=3, actor=ACTOR)
     reviewers = [name for name, role in PEOPLE.items() if role == "reviewer"]
