@@ -44,6 +44,11 @@ def _sentence(n: Notice) -> str:
 
 
 def _subject(letter: Letter) -> str:
+    # One line, whatever a name holds: a line break would end the header (and the send).
+    return " ".join(_worded_subject(letter).split())[:200]
+
+
+def _worded_subject(letter: Letter) -> str:
     if letter.kind == "digest":
         count = len(letter.notices)
         return f"Quorum digest: {count} update{'s' if count != 1 else ''}"

@@ -238,3 +238,23 @@ def test_the_owner_of_an_endpoint_disabled_by_a_410_is_emailed(session, inbox):
     (message,) = inbox.to("o@example.com")
     assert message["Subject"] == "A webhook endpoint of yours was disabled"
     assert "410 Gone" in text_of(message) and f"{BASE}/webhooks/{endpoint.id}" in text_of(message)
+
+
+def test_an_email_that_cannot_be_worded_fails_alone(session, inbox):
+    settings = smtp(inbox)
+    committee(session, "r1", "r2")
+    nobody_answers = Settings(environment="test", smtp_host="127.0.0.1", smtp_port=1)
+    dispute(session, nobody_answers)
+
+    def broken_for_r1(letter: mail.Letter) -> mail.Words:
+        if letter.username == "r1":
+            raise ValueError("a template bug")
+        return compose(letter)
+
+    later = utcnow() + timedelta(days=3)
+    mail.deliver(session, settings=settings, compose=broken_for_r1, now=later)
+    by_name = {e.username: e for e in emails(session)}
+    assert (by_name["r1"].status, by_name["r1"].last_error) == ("failed", "could not be worded")
+    assert by_name["r2"].status == "sent" and [m["To"] for m in inbox.messages] == [
+        "r2@example.com"
+    ]

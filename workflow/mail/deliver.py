@@ -6,9 +6,11 @@ An email is locked (FOR UPDATE SKIP LOCKED) while it is sent, so two passes neve
 together; a worker killed after the send and before the commit leaves it pending, and it is
 sent once more with the same Message-ID, by which a mail client shows it once."""
 
+import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from email.message import EmailMessage
 from email.utils import parseaddr
 
 from sqlmodel import Session, col, select
@@ -22,6 +24,8 @@ from workflow.mail.transport import Outcome, postbox
 from workflow.mail.unsubscribe import DIGEST_SCOPE, token
 from workflow.models import Email, EmailNotice, Event
 from workflow.models.base import utcnow
+
+log = logging.getLogger(__name__)
 
 # Emails one pass may send, and how long it may go on starting sends (well inside the task
 # time limit, however slow the server): the rest are the next pass's.
@@ -68,16 +72,32 @@ def deliver(
         for email in due:
             if time.monotonic() > stop:
                 break
-            letter = _letter(session, email, settings)
-            words = compose(letter)
-            email.subject = words.subject[:300]
-            mail = message(letter, words, sender=settings.email_from, message_id=email.message_id)
             assert email.id is not None
-            _record(session, email, box.send(mail, email.id), now)
+            mail = _worded(session, email, settings, compose)
+            if mail is None:
+                # One email that cannot be written must not hold back the others behind it.
+                _record(session, email, Outcome(False, 554, "could not be worded"), now)
+            else:
+                _record(session, email, box.send(mail, email.id), now)
             attempted, sent = attempted + 1, sent + (email.status == SENT)
     if attempted < len(due) or len(due) == limit or LIMIT in (taken, gathered):
         wake_mailer(session)  # more is due now: the next pass takes it, in its own transaction
     return MailPass(noticed, made, attempted, sent)
+
+
+def _worded(
+    session: Session, email: Email, settings: Settings, compose: Composer
+) -> EmailMessage | None:
+    """The message of `email` (its subject kept on the row), or None if it cannot be made."""
+    try:
+        letter = _letter(session, email, settings)
+        words = compose(letter)
+        made = message(letter, words, sender=settings.email_from, message_id=email.message_id)
+    except Exception:
+        log.exception("email %s could not be worded", email.id)
+        return None
+    email.subject = words.subject[:300]
+    return made
 
 
 def _domain(sender: str) -> str:
