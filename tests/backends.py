@@ -58,10 +58,15 @@ def postgres_engine(suffix: str = "") -> Engine:
 
 
 def wipe(engine: Engine) -> None:
-    """Empty every table (between tests that commit for real)."""
+    """Empty every table (between tests that commit for real) but the installation's secrets,
+    which its migrations made: what is left is a freshly migrated database."""
     # DELETE in dependency order: on tables this small it is ~10x faster than TRUNCATE
     # (measured 8 ms against 87 ms on PostgreSQL), and the state machine wipes per example.
-    tables = [table.name for table in reversed(SQLModel.metadata.sorted_tables)]
+    tables = [
+        table.name
+        for table in reversed(SQLModel.metadata.sorted_tables)
+        if table.name != "instance_secrets"
+    ]
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             # The audit log's append-only trigger must not fire for a test's clean-up.

@@ -1,8 +1,8 @@
 """A real SMTP server on loopback for the email tests (aiosmtpd): it keeps every message it
-accepts, and answers DATA with the codes it is told to before accepting."""
+accepts, answers DATA with the codes it is told to before accepting, and can hold its answer."""
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -22,6 +22,9 @@ class Inbox:
     messages: list[EmailMessage] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)
     refused: int = 0
+    # Called with the count of messages accepted so far, after each is kept and before the
+    # server answers 250: a test holds the answer there to kill the sender mid-send.
+    hold: Callable[[int], None] = lambda n: None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server, session, envelope) -> str:
@@ -32,6 +35,8 @@ class Inbox:
             parsed = message_from_bytes(envelope.content, policy=policy.default)
             assert isinstance(parsed, EmailMessage)
             self.messages.append(parsed)
+            accepted = len(self.messages)
+        self.hold(accepted)
         return "250 Message accepted"
 
     def to(self, address: str) -> list[EmailMessage]:

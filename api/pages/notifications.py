@@ -99,7 +99,7 @@ def email_page(
 ) -> Any:
     """One email: where it stands and, in embedded mode, what it says."""
     found = mail.email_view(session, by=page.actor, email_id=email_id)
-    copy = mail.written_copy(settings, email_id)
+    copy = mail.written_copy(settings, found)
     text = copy.get_body(("plain",)) if copy else None
     return render(
         request,
@@ -117,8 +117,8 @@ _SHOWN = ("From", "To", "Subject", "Date", "Message-ID", "List-Unsubscribe")
 @router.get("/admin/emails/{email_id}/copy.eml")
 def email_file(email_id: RowId, session: SessionDep, settings: SettingsDep, page: Page) -> Any:
     """The copy embedded mode wrote, to open in a mail client."""
-    mail.email_view(session, by=page.actor, email_id=email_id)
-    copy = mail.written_copy(settings, email_id)
+    found = mail.email_view(session, by=page.actor, email_id=email_id)
+    copy = mail.written_copy(settings, found)
     if copy is None:
         return Response("no copy of this email was written", status_code=404)
     disposition = f'attachment; filename="quorum-{email_id}.eml"'

@@ -44,6 +44,7 @@ class EmailPublic(Public):
     username: str
     address: str
     kind: str
+    message_id: str
     subject: str | None
     notices: int
     status: str

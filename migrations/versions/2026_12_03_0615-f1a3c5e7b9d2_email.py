@@ -5,6 +5,7 @@ Revises: c8d0e2f4a6b8
 Create Date: 2026-12-03 06:15:00
 """
 
+import secrets
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -30,6 +31,14 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("mailed_at", sa.DateTime(timezone=True), nullable=True))
     # What happened before email existed is nobody's news now: none of it is mailed.
     op.execute("UPDATE events SET mailed_at = created_at")
+    # The key Message-IDs are made with, here before any email: one made by the pass that
+    # sends the first email would die with it if that pass did, and its resend would carry
+    # another Message-ID.
+    op.execute(
+        sa.text(
+            "INSERT INTO instance_secrets (name, value) VALUES ('message-ids', :value)"
+        ).bindparams(value=secrets.token_hex(32))
+    )
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.create_index(
             "ix_events_unmailed",
@@ -123,3 +132,4 @@ def downgrade() -> None:
         batch_op.drop_column("mailed_at")
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("email")
+    op.execute("DELETE FROM instance_secrets WHERE name = 'message-ids'")

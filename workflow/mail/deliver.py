@@ -72,13 +72,12 @@ def deliver(
         for email in due:
             if time.monotonic() > stop:
                 break
-            assert email.id is not None
             mail = _worded(session, email, settings, compose)
             if mail is None:
                 # One email that cannot be written must not hold back the others behind it.
                 _record(session, email, Outcome(False, 554, "could not be worded"), now)
             else:
-                _record(session, email, box.send(mail, email.id), now)
+                _record(session, email, box.send(mail), now)
             attempted, sent = attempted + 1, sent + (email.status == SENT)
     if attempted < len(due) or len(due) == limit or LIMIT in (taken, gathered):
         wake_mailer(session)  # more is due now: the next pass takes it, in its own transaction

@@ -1,14 +1,16 @@
 """From events to emails: each new event becomes a notice per person to hear of it, and the
 notices that are due become emails, one each or one digest per person and window."""
 
+import hashlib
+import hmac
 import math
-import secrets
 from collections import defaultdict
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, or_, update
 from sqlmodel import Session, col, select
 
+from workflow.identity.instance import instance_secret
 from workflow.mail.preferences import DIGEST, IMMEDIATE
 from workflow.mail.recipients import people_for
 from workflow.models import Email, EmailNotice, Event, User
@@ -97,6 +99,13 @@ def gather(
     return len(due), made
 
 
+def _message_id(session: Session, key: str, domain: str) -> str:
+    """The Message-ID of the email of `key`, keyed by the installation's own secret: another
+    installation's email of the same key (a database made afresh) is another message."""
+    salt = instance_secret(session, "message-ids").encode()
+    return f"<{hmac.new(salt, key.encode(), hashlib.sha256).hexdigest()[:32]}@{domain}>"
+
+
 def _addresses(session: Session, usernames: set[str]) -> dict[str, str]:
     rows = session.exec(
         select(User.username, User.email).where(
@@ -120,12 +129,15 @@ def _email_for(
     waiting = [email for email in made if email.status == PENDING and email.attempts == 0]
     if waiting:
         return waiting[-1]
+    key = key if not made else f"{key}#{len(made) + 1}"
     email = Email(
-        key=key if not made else f"{key}#{len(made) + 1}",
+        key=key,
         username=first.username,
         address=address,
         kind="digest" if first.mode == DIGEST else "event",
-        message_id=f"<{secrets.token_hex(12)}@{domain}>",
+        # Made from the key: an email made again (its first pass died after the send) has
+        # the Message-ID the server saw, by which a mail client shows the copy once.
+        message_id=_message_id(session, key, domain),
         next_attempt_at=now,
         created_at=now,
     )

@@ -27,6 +27,7 @@ class EmailView:
     username: str
     address: str
     kind: str
+    message_id: str
     subject: str | None
     notices: int
     status: str
@@ -45,6 +46,7 @@ def _view(row: Email, notices: int) -> EmailView:
         row.username,
         row.address,
         row.kind,
+        row.message_id,
         row.subject,
         notices,
         row.status,
@@ -87,9 +89,9 @@ def email_view(session: Session, *, by: Actor, email_id: int) -> EmailView:
     return _view(*found)
 
 
-def written_copy(settings: Settings, email_id: int) -> EmailMessage | None:
+def written_copy(settings: Settings, email: EmailView) -> EmailMessage | None:
     """The copy embedded mode wrote of an email, if there is one."""
-    path = copy_path(settings.email_dir, email_id)
+    path = copy_path(settings.email_dir, email.message_id)
     if not path.is_file():
         return None
     parsed = message_from_bytes(path.read_bytes(), policy=policy.default)

@@ -32,7 +32,7 @@ class Outcome:
 class Postbox(Protocol):
     """Where messages are handed over."""
 
-    def send(self, mail: EmailMessage, email_id: int) -> Outcome:
+    def send(self, mail: EmailMessage) -> Outcome:
         """Hand one message over."""
         ...
 
@@ -62,7 +62,7 @@ class SmtpPostbox:
             connection.login(s.smtp_username, s.smtp_password or "")
         return connection
 
-    def send(self, mail: EmailMessage, email_id: int) -> Outcome:
+    def send(self, mail: EmailMessage) -> Outcome:
         try:
             self.connection = self.connection or self._connect()
             self.connection.send_message(mail)
@@ -91,22 +91,22 @@ class SmtpPostbox:
                 connection.close()
 
 
-def copy_path(folder: Path, email_id: int) -> Path:
-    """Where the folder keeps an email's copy."""
-    return folder / f"{email_id:08d}.eml"
+def copy_path(folder: Path, message_id: str) -> Path:
+    """Where the folder keeps the copy of the email with this Message-ID."""
+    return folder / f"{message_id.strip('<>').partition('@')[0]}.eml"
 
 
 class FolderPostbox:
-    """A folder: each message one file named by its email, so writing it again (a pass that
-    crashed before it recorded the send) replaces it rather than adding a copy."""
+    """A folder: each message one file named by its Message-ID, so writing it again (a pass
+    that crashed before it recorded the send) replaces it rather than adding a copy."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def send(self, mail: EmailMessage, email_id: int) -> Outcome:
+    def send(self, mail: EmailMessage) -> Outcome:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            target = copy_path(self.folder, email_id)
+            target = copy_path(self.folder, str(mail["Message-ID"]))
             partial = target.with_suffix(".part")
             partial.write_bytes(mail.as_bytes())
             os.replace(partial, target)

@@ -137,8 +137,8 @@ class ReviewComment(SQLModel, table=True):
 
 
 class InstanceSecret(SQLModel, table=True):
-    """A secret this installation keeps in its database: the key annotators' pseudonyms are
-    derived with, so that nobody can recompute them from the names."""
+    """A secret this installation keeps in its database: the keys annotators' pseudonyms and
+    emails' Message-IDs are derived with, so that nobody can recompute them from the names."""
 
     __tablename__ = "instance_secrets"
 

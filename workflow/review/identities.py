@@ -4,7 +4,6 @@ names), and masking a view's names."""
 
 import hashlib
 import hmac
-import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields, is_dataclass, replace
 from typing import Any
@@ -13,13 +12,12 @@ from sqlalchemy import and_, exists, false, or_, true
 from sqlmodel import Session, col, select
 
 from workflow.identity.access import Actor, UserRole
+from workflow.identity.instance import instance_secret
 from workflow.items.live import live_where
-from workflow.kernel.db import per_dialect
 from workflow.kernel.states import ItemState
 from workflow.models import (
     Assessment,
     CommitteeRule,
-    InstanceSecret,
     Item,
     ReviewAssignment,
     User,
@@ -35,9 +33,6 @@ NAME_KEYS = frozenset(
 # The keys that hold what people wrote (a value, its consensus): never searched for names, so
 # a structured value with a field called "annotator" stays as written.
 VALUE_KEYS = frozenset({"value", "values", "consensus", "element", "settled", "rationale"})
-_INSERT_OR_IGNORE = per_dialect(
-    lambda insert: insert(InstanceSecret.__table__).on_conflict_do_nothing()
-)
 # Who is never an annotator: reviewers, leads and admins are shown by name to each other.
 _STAFF = (UserRole.REVIEWER, UserRole.LEAD, UserRole.ADMIN)
 
@@ -155,19 +150,8 @@ def _masker(session: Session, key: str, names: Iterable[str]) -> Masker:
             col(User.username).in_(wanted), col(User.role).in_([r.value for r in _STAFF])
         )
     ).all()
-    secret = _secret(session)
+    secret = instance_secret(session, SECRET)
     return Masker({n: pseudonym(secret, key, n) for n in sorted(wanted - set(staff))})
-
-
-def _secret(session: Session) -> str:
-    """The installation's pseudonym key, made on its first use: two first uses at once both
-    insert-or-ignore, and both then read the one that was stored."""
-    row = session.get(InstanceSecret, SECRET)
-    if row is None:
-        made = {"name": SECRET, "value": secrets.token_hex(32)}
-        session.execute(_INSERT_OR_IGNORE(session).values(made))
-        row = session.get_one(InstanceSecret, SECRET, populate_existing=True)
-    return row.value
 
 
 def proposed_by(session: Session, *, by: Actor, reviewer_id: str, shown: str) -> Any:
@@ -185,7 +169,7 @@ def proposed_by(session: Session, *, by: Actor, reviewer_id: str, shown: str) ->
     hidden = exists().where(
         CommitteeRule.scope == Item.review_scope, col(CommitteeRule.hide_annotators)
     )
-    secret = _secret(session) if shown.startswith(PREFIX) else None
+    secret = instance_secret(session, SECRET) if shown.startswith(PREFIX) else None
     matches = []
     if secret is not None:
         candidates = session.execute(
