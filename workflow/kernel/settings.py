@@ -96,9 +96,11 @@ class Settings(BaseSettings):
     smtp_security: str = Field("starttls", pattern="^(starttls|tls|none)$")
     smtp_username: str | None = None
     smtp_password: str | None = None
-    smtp_timeout: float = Field(30.0, gt=0, le=120)
+    # Per exchange with the server: short enough that a pass (20 s of sends) ends well inside
+    # the task time limit even when the server stalls.
+    smtp_timeout: float = Field(10.0, gt=0, le=30)
     email_from: str = "Quorum <quorum@localhost>"
-    email_dir: Path = Path("quorum-mail")
+    email_dir: Path = Path.cwd() / "quorum-mail"
     # How long a digest's window is (a day: each UTC day's notices in one email at midnight).
     email_digest_hours: float = Field(24.0, gt=0)
     # Where the links in emails point: the address people open Quorum at.
