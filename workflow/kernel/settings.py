@@ -103,8 +103,9 @@ class Settings(BaseSettings):
     email_dir: Path = Path.cwd() / "quorum-mail"
     # How long a digest's window is (a day: each UTC day's notices in one email at midnight).
     email_digest_hours: float = Field(24.0, gt=0)
-    # Where the links in emails point: the address people open Quorum at.
-    base_url: str = "http://127.0.0.1:5000"
+    # Where the links in emails point: the address people open Quorum at (default: the host
+    # and port it serves on).
+    base_url: str | None = None
 
     def rate_limit_redis(self) -> str | None:
         """Where writes are counted: the configured Redis, else a Redis broker, else memory."""
@@ -112,6 +113,10 @@ class Settings(BaseSettings):
             return self.rate_limit_url
         broker = self.broker_url or ""
         return broker if broker.startswith(("redis://", "rediss://")) else None
+
+    def public_url(self) -> str:
+        """The address people open Quorum at, for links sent out of it."""
+        return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     def value_limits(self) -> ValueLimits:
         """The value limits as the domain takes them."""

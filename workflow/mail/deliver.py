@@ -111,7 +111,7 @@ def _letter(session: Session, email: Email, settings: Settings) -> Letter:
         .order_by(col(Event.id))
     ).all()
     scope = DIGEST_SCOPE if email.kind == "digest" else events[0].type
-    base = settings.base_url.rstrip("/")
+    base = settings.public_url()
     signed = token(settings.secret_key, email.username, scope)
     return Letter(
         kind=email.kind,
