@@ -7,7 +7,7 @@ import math
 from collections import defaultdict
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import bindparam, or_
 from sqlmodel import Session, col, select
 
 from workflow.identity.instance import instance_secret
@@ -17,6 +17,9 @@ from workflow.models import Email, EmailNotice, Event, User
 from workflow.models.base import as_utc
 
 PENDING = "pending"
+# Their statements go through the tables: an ORM update would first look through every row
+# the session holds for the ones it changes.
+_NOTICES, _EVENTS = EmailNotice.__table__, Event.__table__
 
 
 def window_end(at: datetime, hours: float) -> datetime:
@@ -58,7 +61,7 @@ def fan_out(
     if rows:
         session.execute(EmailNotice.__table__.insert(), rows)
     session.execute(
-        update(Event).where(col(Event.id).in_([e.id for e in events])).values(mailed_at=now)
+        _EVENTS.update().where(_EVENTS.c.id.in_([e.id for e in events])).values(mailed_at=now)
     )
     return len(events), len(rows)
 
@@ -83,26 +86,30 @@ def gather(
             key = f"event:{notice.event_id}:{notice.username}"
         groups[key].append(notice)
     addresses = _addresses(session, {n.username for n in due})
-    made = 0
-    for key, notices in groups.items():
-        address = addresses.get(notices[0].username)
-        ids = [n.id for n in notices]
-        if address is None:
-            # The person removed their address (or was disabled) since: they want no email.
-            session.execute(delete(EmailNotice).where(col(EmailNotice.id).in_(ids)))
-            continue
-        email = _email_for(session, key, notices[0], address, now, sender_domain)
-        made += 1
+    gone = [n.id for n in due if n.username not in addresses]
+    if gone:
+        # The person removed their address (or was disabled) since: they want no email.
+        session.execute(_NOTICES.delete().where(_NOTICES.c.id.in_(gone)))
+    wanted = {k: notices for k, notices in groups.items() if notices[0].username in addresses}
+    emails = _emails_for(session, wanted, addresses, now, sender_domain)
+    assigned = [
+        {"notice": n.id, "email": emails[key].id}
+        for key, notices in wanted.items()
+        for n in notices
+    ]
+    if assigned:
         session.execute(
-            update(EmailNotice).where(col(EmailNotice.id).in_(ids)).values(email_id=email.id)
+            _NOTICES.update()
+            .where(_NOTICES.c.id == bindparam("notice"))
+            .values(email_id=bindparam("email")),
+            assigned,
         )
-    return len(due), made
+    return len(due), len(wanted)
 
 
-def _message_id(session: Session, key: str, domain: str) -> str:
+def _message_id(salt: bytes, key: str, domain: str) -> str:
     """The Message-ID of the email of `key`, keyed by the installation's own secret: another
     installation's email of the same key (a database made afresh) is another message."""
-    salt = instance_secret(session, "message-ids").encode()
     return f"<{hmac.new(salt, key.encode(), hashlib.sha256).hexdigest()[:32]}@{domain}>"
 
 
@@ -115,32 +122,64 @@ def _addresses(session: Session, usernames: set[str]) -> dict[str, str]:
     return {name: email for name, email in rows if email}
 
 
-def _email_for(
-    session: Session, key: str, first: EmailNotice, address: str, now: datetime, domain: str
-) -> Email:
-    """The email of `key` not sent yet, or a new one: a digest window gathered over two
-    passes goes out as one email if the first is still pending, else as a second."""
-    made = session.exec(
-        # A later one is `key#2`...: "#" is in no user name, so no other key starts so.
-        select(Email)
-        .where(or_(Email.key == key, col(Email.key).startswith(key + "#")))
-        .order_by(col(Email.id))
-    ).all()
-    waiting = [email for email in made if email.status == PENDING and email.attempts == 0]
-    if waiting:
-        return waiting[-1]
-    key = key if not made else f"{key}#{len(made) + 1}"
-    email = Email(
-        key=key,
-        username=first.username,
-        address=address,
-        kind="digest" if first.mode == DIGEST else "event",
-        # Made from the key: an email made again (its first pass died after the send) has
-        # the Message-ID the server saw, by which a mail client shows the copy once.
-        message_id=_message_id(session, key, domain),
-        next_attempt_at=now,
-        created_at=now,
-    )
-    session.add(email)
+def _emails_for(
+    session: Session,
+    groups: dict[str, list[EmailNotice]],
+    addresses: dict[str, str],
+    now: datetime,
+    domain: str,
+) -> dict[str, Email]:
+    """The email of each key: a digest's not sent yet if there is one (a window gathered over
+    two passes goes out as one email while the first is pending), else a new one, all made in
+    one flush."""
+    found: dict[str, Email] = {}
+    digests = [key for key in groups if key.startswith("digest:")]
+    if digests:
+        for email in session.exec(select(Email).where(col(Email.key).in_(digests))).all():
+            found[email.key] = email
+    made = {}
+    salt = instance_secret(session, "message-ids").encode()
+    for key, notices in groups.items():
+        if key in found:
+            waiting = _waiting(session, key)
+            if waiting is not None:
+                made[key] = waiting
+                continue
+        final = _next_key(session, key) if key in found else key
+        first = notices[0]
+        made[key] = Email(
+            key=final,
+            username=first.username,
+            address=addresses[first.username],
+            kind="digest" if first.mode == DIGEST else "event",
+            # Made from the key: an email made again (its first pass died after the send)
+            # has the Message-ID the server saw, by which a mail client shows the copy once.
+            message_id=_message_id(salt, final, domain),
+            next_attempt_at=now,
+            created_at=now,
+        )
+        session.add(made[key])
     session.flush()
-    return email
+    return made
+
+
+def _made(session: Session, key: str) -> list[Email]:
+    # A later one is `key#2`...: "#" is in no user name, so no other key starts so.
+    return list(
+        session.exec(
+            select(Email)
+            .where(or_(Email.key == key, col(Email.key).startswith(key + "#")))
+            .order_by(col(Email.id))
+        ).all()
+    )
+
+
+def _waiting(session: Session, key: str) -> Email | None:
+    """The email of `key` that has not been tried yet, if any."""
+    waiting = [e for e in _made(session, key) if e.status == PENDING and e.attempts == 0]
+    return waiting[-1] if waiting else None
+
+
+def _next_key(session: Session, key: str) -> str:
+    """The key of the next email of `key` (all made so far were tried)."""
+    return f"{key}#{len(_made(session, key)) + 1}"
