@@ -1,7 +1,8 @@
 """Email on a real database to a real SMTP server (aiosmtpd on loopback): each committee
 member gets the vote-needed email with its link, a 451 is retried and the email arrives once,
-a 550 is recorded and not retried, a digest gathers a window's events into one email, and a
-pass that dies after the send sends it once more with the same Message-ID."""
+a 550 is recorded and not retried, a digest gathers a window's events into one email, a pass
+that dies after the send sends it once more with the same Message-ID, and roles are expanded
+to people at delivery (a subscriber outside the campaign hears nothing of it)."""
 
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -12,12 +13,12 @@ import pytest
 from sqlmodel import Session, select
 
 from tests.api.webhook_receiver import receiver
-from tests.factories import propose, reviewers, run_outbox, trace_json
+from tests.factories import propose, queue_campaign, reviewers, run_outbox, trace_json
 from tests.mail_server import Inbox, html_of, smtp_server, text_of
 from workers.letters import compose
-from workflow import mail, review, traces, webhooks
+from workflow import campaigns, events, mail, notifications, review, traces, webhooks
 from workflow.identity import users
-from workflow.identity.access import actor_for
+from workflow.identity.access import actor_for, trusted
 from workflow.kernel.db import unit_of_work
 from workflow.kernel.errors import InvalidInput
 from workflow.kernel.settings import Settings
@@ -258,3 +259,45 @@ def test_an_email_that_cannot_be_worded_fails_alone(session, inbox):
     assert by_name["r2"].status == "sent" and [m["To"] for m in inbox.messages] == [
         "r2@example.com"
     ]
+
+
+def test_roles_are_expanded_at_delivery_and_subscribers_must_belong(session, inbox):
+    settings = smtp(inbox)
+    campaign_id, _ = queue_campaign(session, traces=1, annotators=("ann-in",))
+    for name, role in (("lead-in", "lead"), ("boss", "admin"), ("rev-out", "reviewer")):
+        users.create_user(session, username=name, role=role, actor="t")
+    for name in ("ann-in", "lead-in", "boss", "rev-out"):
+        users.update_user(session, username=name, actor="t", email=f"{name}@example.com")
+    for name in ("ann-in", "rev-out"):
+        mail.choose(session, name, {"canonical.promoted": "immediate"})
+    about = {"item_id": 1, "name": "verdict", "link": "/items/1/history"}
+    for n, recipients in enumerate(([notifications.LEADS], [notifications.SUBSCRIBERS])):
+        kind = "item.escalated" if n == 0 else "canonical.promoted"
+        events.emit(
+            session,
+            kind,
+            key=f"test:{n}",
+            payload={**about, "recipients": recipients},
+            campaign_id=campaign_id,
+        )
+    mail.deliver(session, settings=settings, compose=compose)
+    # No lead yet: the admins stand in; the outsider's subscription does not reach in.
+    assert sorted((m["To"], m["Subject"].split(":")[0]) for m in inbox.messages) == [
+        ("ann-in@example.com", "A canonical expectation was promoted"),
+        ("boss@example.com", "A review was escalated"),
+    ]
+    campaigns.set_members(
+        session,
+        campaign_id=campaign_id,
+        roles={"ann-in": "annotator", "lead-in": "lead"},
+        by=trusted("t"),
+    )
+    events.emit(
+        session,
+        "item.escalated",
+        key="test:later",
+        payload={**about, "recipients": [notifications.LEADS]},
+        campaign_id=campaign_id,
+    )
+    mail.deliver(session, settings=settings, compose=compose)
+    assert inbox.messages[-1]["To"] == "lead-in@example.com" and len(inbox.messages) == 3

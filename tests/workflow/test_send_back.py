@@ -17,10 +17,13 @@ from tests.factories import (
     run_outbox,
     trace_json,
 )
+from tests.mail_server import smtp_server, text_of
 from workflow import queue, review, traces
+from workflow.identity import users
 from workflow.identity.access import actor_for
 from workflow.items import seats
 from workflow.kernel.errors import Conflict, Forbidden, InvalidInput
+from workflow.kernel.settings import Settings
 from workflow.models import Item, Notification, OutboxMessage, Seat
 from workflow.queue.task import Place, annotation_task
 
@@ -131,3 +134,20 @@ def test_only_an_item_in_review_and_in_a_campaign_goes_back(session):
     with pytest.raises(Conflict, match="only a campaign's items"):
         review.send_back(session, item_id=loose, note=NOTE, by=as_reviewer("rev"))
     assert session.get(Item, loose).state == "in_review"
+
+
+def test_each_annotator_is_emailed_the_note_with_a_link_to_their_answer(session):
+    with smtp_server() as inbox:
+        settings = Settings(
+            environment="test", smtp_host=inbox.host, smtp_port=inbox.port, smtp_security="none"
+        )
+        _campaign_id, item_id = in_review(session)
+        for who in ("ann", "bob"):  # cat has no address: cat gets no email
+            users.update_user(session, username=who, actor="t", email=f"{who}@example.com")
+        review.send_back(session, item_id=item_id, note=NOTE, by=as_reviewer("rev"))
+        run_outbox(session, settings=settings)
+    assert sorted(m["To"] for m in inbox.messages) == ["ann@example.com", "bob@example.com"]
+    for message in inbox.messages:
+        assert message["Subject"] == f"An item came back to you: verdict (item {item_id})"
+        body = text_of(message)
+        assert NOTE in body and f"{settings.public_url()}/work/items/{item_id}" in body
