@@ -35,6 +35,14 @@ def run(*, host: str | None, port: int | None, workers: int = 1, migrate: bool =
     url = f"http://{settings.host}:{settings.port}"
     typer.echo(f"Quorum on {url}/ ({mode}, {safe_url(settings.database_url)})")
     typer.echo(f"  MLFLOW_TRACKING_URI={url}")
+    if settings.smtp_host:
+        typer.echo(f"  emails go to {settings.smtp_host}:{settings.smtp_port}")
+    else:
+        # Said at every start: in production, email that never leaves is easy to miss.
+        typer.echo(
+            f"  emails are written to {settings.email_dir} (no QUORUM_SMTP_HOST);"
+            f" admins read them at {url}/admin/emails"
+        )
     uvicorn.run(
         "api.main:app",
         host=settings.host,
