@@ -17,6 +17,8 @@ from workflow.models import Email, EmailNotice, Event, User
 from workflow.models.base import as_utc
 
 PENDING = "pending"
+# Events, or notices, one pass takes at most: the rest are the next pass's.
+LIMIT = 500
 # Their statements go through the tables: an ORM update would first look through every row
 # the session holds for the ones it changes.
 _NOTICES, _EVENTS = EmailNotice.__table__, Event.__table__
@@ -27,9 +29,6 @@ def window_end(at: datetime, hours: float) -> datetime:
     epoch, so a day's window ends at midnight UTC."""
     length = hours * 3600
     return datetime.fromtimestamp(math.floor(as_utc(at).timestamp() / length + 1) * length, UTC)
-
-
-LIMIT = 500
 
 
 def fan_out(
@@ -59,7 +58,7 @@ def fan_out(
         for username, _address, mode in people[event.id]
     ]
     if rows:
-        session.execute(EmailNotice.__table__.insert(), rows)
+        session.execute(_NOTICES.insert(), rows)
     session.execute(
         _EVENTS.update().where(_EVENTS.c.id.in_([e.id for e in events])).values(mailed_at=now)
     )
