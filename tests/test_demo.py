@@ -23,7 +23,7 @@ def test_demo_on_an_empty_folder_signs_its_people_in(tmp_path):
     env = clean_env(QUORUM_SECURE_COOKIES="false")
     with serving([QUORUM, "demo", "--port", str(port)], port=port, cwd=tmp_path, env=env) as demo:
         passwords = printed_passwords(demo.output)
-        assert set(passwords) == {"lead", "ann1", "ann2", "ann3", "rev1", "rev2", "rev3"}
+        assert set(passwords) == {"boss", "lead", "ann1", "ann2", "ann3", "rev1", "rev2", "rev3"}
         assert (tmp_path / "quorum.db").exists()
         with httpx.Client(base_url=demo.url) as browser:
             assert sign_in(browser, "rev1", passwords["rev1"]).status_code == 200
@@ -36,6 +36,14 @@ def test_demo_on_an_empty_folder_signs_its_people_in(tmp_path):
                 assert time.monotonic() < deadline, home.text
                 time.sleep(0.5)
                 home = browser.get("/")
+        with httpx.Client(base_url=demo.url) as browser:
+            sign_in(browser, "boss", passwords["boss"])
+            # The reviewers' vote-needed emails, written to the folder, linking to this port.
+            emails = browser.get("/admin/emails")
+            assert emails.status_code == 200 and "Your vote is needed" in emails.text
+            first = re.search(r'href="(/admin/emails/\d+)"', emails.text).group(1)
+            assert f"{demo.url}/review/items/" in browser.get(first).text
+        assert list((tmp_path / "quorum-mail").glob("*.eml"))
     # A second start keeps the demo as it is and shows no password again.
     with serving([QUORUM, "demo", "--port", str(port)], port=port, cwd=tmp_path, env=env) as again:
         assert printed_passwords(again.output) == {}
