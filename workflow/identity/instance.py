@@ -1,4 +1,5 @@
-"""Secrets this installation keeps in its database, each made on its first use."""
+"""Secrets this installation keeps in its database, each made by a migration or on its first
+use."""
 
 import secrets
 

@@ -1,5 +1,6 @@
 """The reconciler: re-publish unfinished work, dead-letter poison, re-drive idle items, give
-back the seats of lapsed claims, escalate overdue reviews, refresh dashboards decisions missed."""
+back the seats of lapsed claims, escalate overdue reviews, refresh dashboards decisions missed,
+and wake the webhook dispatcher and the mailer when their retries come due."""
 
 from dataclasses import asdict, dataclass
 from datetime import timedelta
