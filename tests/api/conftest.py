@@ -8,10 +8,16 @@ import httpx
 import pytest
 import uvicorn
 from sqlalchemy import Engine
+from sqlmodel import Session, select
 
 from api.app import create_app
+from tests.factories import LIMITS, human, trace_json
 from tests.identities import TESTER, bearer, token_for
+from workflow import assessments, traces
+from workflow.identity.access import trusted
+from workflow.kernel.db import unit_of_work
 from workflow.kernel.settings import Settings
+from workflow.models import Item
 
 # Tests other than the rate limit's own write as fast as they like; cookies travel over
 # plain http to 127.0.0.1 (the default, Secure, is checked on its own).
@@ -57,6 +63,26 @@ class LiveServer:
     def drain(self) -> None:
         """Wait until the embedded worker has run everything, follow-up tasks included."""
         self.app.state.runtime.embedded.drain()
+
+
+def split_item(live: LiveServer) -> int:
+    """A new trace three annotators split on, its item evaluated (and routed to the committee
+    that sits, if one does) by the server's worker; returns the item's id."""
+    payload = trace_json()
+    trace_id = payload["info"]["trace_id"]
+    with unit_of_work(live.engine) as session:
+        traces.register_traces(session, payloads=[payload], actor="t")
+        for who, value in (("a", "Paris"), ("b", "Lyon"), ("c", "Nice")):
+            assessments.log_assessment(
+                session,
+                trace_id=trace_id,
+                draft=human("city", value, who),
+                by=trusted(who),
+                limits=LIMITS,
+            )
+    live.drain()
+    with Session(live.engine) as session:
+        return session.exec(select(Item.id).where(Item.trace_id == trace_id)).one()
 
 
 @pytest.fixture(scope="module")

@@ -9,18 +9,14 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from sqlmodel import Session, select
 
-from tests.api.conftest import LiveServer
-from tests.factories import LIMITS, human, trace_json
+from tests.api.conftest import LiveServer, split_item
 from tests.identities import PASSWORD, bearer, ensure_user, token_for
 from tests.mail_server import Inbox, html_of, smtp_server, text_of
 from tests.servers import free_port, sign_in
-from workflow import assessments, review, traces
+from workflow import review
 from workflow.identity import users
-from workflow.identity.access import trusted
 from workflow.kernel.db import unit_of_work
-from workflow.models import Item
 
 MEMBERS = ("rev1", "rev2")
 
@@ -60,26 +56,9 @@ def members(live: LiveServer) -> None:
         review.set_committee(session, scope="default", members=list(MEMBERS), actor="t")
 
 
-def dispute(live: LiveServer) -> int:
-    payload = trace_json()
-    with unit_of_work(live.engine) as session:
-        traces.register_traces(session, payloads=[payload], actor="t")
-        for who, value in (("a", "Paris"), ("b", "Lyon"), ("c", "Nice")):
-            view = assessments.log_assessment(
-                session,
-                trace_id=payload["info"]["trace_id"],
-                draft=human("city", value, who),
-                by=trusted(who),
-                limits=LIMITS,
-            )
-    live.drain()
-    with Session(live.engine) as session:
-        return session.exec(select(Item.id).where(Item.trace_id == view.trace_id)).one()
-
-
 def test_each_member_gets_the_email_and_its_link_opens_the_review_page(live, inbox):
     members(live)
-    item_id = dispute(live)
+    item_id = split_item(live)
     assert sorted(m["To"] for m in inbox.messages) == [f"{n}@example.com" for n in MEMBERS]
     message = next(m for m in inbox.messages if m["To"] == "rev1@example.com")
     (link,) = set(re.findall(r"http://\S+/review/items/\d+", text_of(message)))
@@ -93,7 +72,7 @@ def test_each_member_gets_the_email_and_its_link_opens_the_review_page(live, inb
 
 def test_one_click_unsubscribes_without_signing_in(live, http, inbox):
     members(live)
-    dispute(live)
+    split_item(live)
     message = next(m for m in inbox.messages if m["To"] == "rev2@example.com")
     url = message["List-Unsubscribe"].strip("<>")
     with httpx.Client(timeout=10) as mail_client:  # no cookie, no token: the link is enough
@@ -109,7 +88,7 @@ def test_one_click_unsubscribes_without_signing_in(live, http, inbox):
         == "off"
     )
     inbox.messages.clear()
-    dispute(live)
+    split_item(live)
     assert [m["To"] for m in inbox.messages] == ["rev1@example.com"]
 
 
@@ -144,7 +123,7 @@ def test_preferences_through_the_api(live, http):
 
 def test_admins_list_the_emails_and_others_may_not(live, http):
     members(live)
-    dispute(live)
+    split_item(live)
     listed = http.get("/api/v1/emails").json()["emails"]
     assert sorted((e["username"], e["status"], e["notices"]) for e in listed) == [
         ("rev1", "sent", 1),

@@ -12,11 +12,10 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import update
 
-from tests.api.conftest import LiveServer
+from tests.api.conftest import LiveServer, split_item
 from tests.api.webhook_receiver import Receiver, receiver
-from tests.factories import LIMITS, human, reviewers, trace_json
-from workflow import assessments, review, traces, webhooks
-from workflow.identity.access import trusted
+from tests.factories import reviewers
+from workflow import review, webhooks
 from workflow.kernel.db import unit_of_work
 from workflow.kernel.errors import InvalidInput
 from workflow.kernel.settings import Settings
@@ -51,20 +50,9 @@ def register(http, hook: Receiver, **body) -> int:
 
 def dispute(live: LiveServer) -> int:
     """A trace three annotators split on, routed to a committee: one review.vote_needed."""
-    payload = trace_json()
     with unit_of_work(live.engine) as session:
-        traces.register_traces(session, payloads=[payload], actor="t")
         review.set_committee(session, scope="default", members=reviewers(session, "rev"), actor="t")
-        for who, value in (("a", "Paris"), ("b", "Lyon"), ("c", "Nice")):
-            view = assessments.log_assessment(
-                session,
-                trace_id=payload["info"]["trace_id"],
-                draft=human("city", value, who),
-                by=trusted(who),
-                limits=LIMITS,
-            )
-    live.drain()
-    return view.assessment_id
+    return split_item(live)
 
 
 def retry_now(live: LiveServer) -> None:

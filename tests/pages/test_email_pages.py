@@ -8,19 +8,16 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from tests.api.conftest import LiveServer
-from tests.factories import LIMITS, human, trace_json
+from tests.api.conftest import LiveServer, split_item
 from tests.identities import PASSWORD, ensure_user
 from tests.pages.conftest import BrowserPage, assert_accessible, sign_in
 from tests.pages.test_items_pages import shoot
-from workflow import assessments, mail, review, traces
+from workflow import mail, review
 from workflow.identity import users
-from workflow.identity.access import trusted
 from workflow.kernel.db import unit_of_work
 from workflow.mail.unsubscribe import token
-from workflow.models import Item
 
 MEMBERS = ("mail-rev1", "mail-rev2")
 
@@ -42,22 +39,9 @@ def dispute(live: LiveServer) -> int:
     """An item the committee's members are asked to vote on."""
     for name in MEMBERS:
         member(live, name, f"{name}@example.com")
-    payload = trace_json()
     with unit_of_work(live.engine) as session:
         review.set_committee(session, scope="default", members=list(MEMBERS), actor="t")
-        traces.register_traces(session, payloads=[payload], actor="t")
-        for who, value in (("a", "Paris"), ("b", "Lyon"), ("c", "Nice")):
-            assessments.log_assessment(
-                session,
-                trace_id=payload["info"]["trace_id"],
-                draft=human("city", value, who),
-                by=trusted(who),
-                limits=LIMITS,
-            )
-    live.drain()
-    with Session(live.engine) as session:
-        trace_id = payload["info"]["trace_id"]
-        return session.exec(select(Item.id).where(Item.trace_id == trace_id)).one()
+    return split_item(live)
 
 
 def test_an_admin_reads_the_emails_the_folder_holds(
