@@ -23,7 +23,7 @@ from workflow.kernel.db import unit_of_work
 from workflow.kernel.errors import InvalidInput
 from workflow.kernel.settings import Settings
 from workflow.mail.deliver import RETRIES
-from workflow.mail.notices import window_end
+from workflow.mail.notices import gather, window_end
 from workflow.models import Email
 from workflow.models.base import utcnow
 from workflow.webhooks.addresses import networks
@@ -301,3 +301,24 @@ def test_roles_are_expanded_at_delivery_and_subscribers_must_belong(session, inb
     )
     mail.deliver(session, settings=settings, compose=compose)
     assert inbox.messages[-1]["To"] == "lead-in@example.com" and len(inbox.messages) == 3
+
+
+def test_a_window_gathered_in_two_passes_goes_out_once_and_a_late_notice_after_it(session, inbox):
+    settings = smtp(inbox)
+    committee(session, "r1")
+    mail.choose(session, "r1", {"review.vote_needed": "digest"})
+    dispute(session, settings)
+    dispute(session, settings)
+    after = window_end(utcnow(), settings.email_digest_hours) + timedelta(seconds=1)
+    gather(session, now=after, sender_domain="quorum.example", limit=1)  # one notice, then
+    mail.deliver(session, settings=settings, compose=compose, now=after)  # the other joins it
+    (first,) = inbox.messages
+    assert first["Subject"] == "Quorum digest: 2 updates"
+    dispute(session, settings)  # told after its window's digest went: a digest of its own
+    mail.deliver(session, settings=settings, compose=compose, now=after)
+    assert [m["Subject"] for m in inbox.messages] == [
+        "Quorum digest: 2 updates",
+        "Quorum digest: 1 update",
+    ]
+    keys = [e.key for e in emails(session)]
+    assert keys[1] == keys[0] + "#2" and len({m["Message-ID"] for m in inbox.messages}) == 2

@@ -153,8 +153,9 @@ def update_user(
     if password is not None:
         user.password_hash = hash_password(check_password(password))
         changes["password"] = "changed"
-    if email is not None and check_address(email) != user.email:
-        user.email = changes["email"] = check_address(email)
+    address = check_address(email) if email is not None else user.email
+    if address != user.email:
+        user.email = changes["email"] = address
     session.add(user)
     if password is not None or disabled:
         session.execute(

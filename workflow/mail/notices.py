@@ -139,12 +139,14 @@ def _emails_for(
     made = {}
     salt = instance_secret(session, "message-ids").encode()
     for key, notices in groups.items():
+        final = key
         if key in found:
-            waiting = _waiting(session, key)
-            if waiting is not None:
-                made[key] = waiting
+            earlier = _made(session, key)
+            waiting = [e for e in earlier if e.status == PENDING and e.attempts == 0]
+            if waiting:
+                made[key] = waiting[-1]
                 continue
-        final = _next_key(session, key) if key in found else key
+            final = f"{key}#{len(earlier) + 1}"  # every one made so far was tried
         first = notices[0]
         made[key] = Email(
             key=final,
@@ -171,14 +173,3 @@ def _made(session: Session, key: str) -> list[Email]:
             .order_by(col(Email.id))
         ).all()
     )
-
-
-def _waiting(session: Session, key: str) -> Email | None:
-    """The email of `key` that has not been tried yet, if any."""
-    waiting = [e for e in _made(session, key) if e.status == PENDING and e.attempts == 0]
-    return waiting[-1] if waiting else None
-
-
-def _next_key(session: Session, key: str) -> str:
-    """The key of the next email of `key` (all made so far were tried)."""
-    return f"{key}#{len(_made(session, key)) + 1}"

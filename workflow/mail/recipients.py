@@ -31,6 +31,7 @@ class _Directory:
     def __init__(self, session: Session, events: list[Event]) -> None:
         self.session = session
         self._leads: dict[int | None, list[str]] = {}
+        self._admins: list[str] | None = None
         types = sorted({e.type for e in events} - ADDRESSED)
         self.subscribers: dict[str, set[str]] = defaultdict(set)
         for username, event_type in session.exec(
@@ -53,13 +54,16 @@ class _Directory:
         """A campaign's leads; the admins where it has none (or for no campaign)."""
         if campaign_id not in self._leads:
             found = leads_of(self.session, campaign_id) if campaign_id is not None else []
-            self._leads[campaign_id] = found or [u.username for u in self.load_role(UserRole.ADMIN)]
+            self._leads[campaign_id] = found or self.admins()
         return self._leads[campaign_id]
 
-    def load_role(self, role: UserRole) -> list[User]:
-        rows = self.session.exec(select(User).where(User.role == role)).all()
-        self.users.update({u.username: u for u in rows})
-        return list(rows)
+    def admins(self) -> list[str]:
+        """The admins, read once."""
+        if self._admins is None:
+            rows = self.session.exec(select(User).where(User.role == UserRole.ADMIN)).all()
+            self.users.update({u.username: u for u in rows})
+            self._admins = [u.username for u in rows]
+        return self._admins
 
     def load(self, usernames: set[str]) -> None:
         missing = sorted(usernames - set(self.users))
