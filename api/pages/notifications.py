@@ -15,6 +15,8 @@ from workflow.events import ADDRESSED, TYPES
 from workflow.kernel.errors import InvalidInput
 
 router = APIRouter(include_in_schema=False)
+# The headers of a folder copy worth reading on its page.
+_SHOWN = ("From", "To", "Subject", "Date", "Message-ID", "List-Unsubscribe")
 
 
 def _preferences(request: Request, session, page, *, status: int = 200, **context: Any) -> Any:
@@ -106,12 +108,9 @@ def email_page(
         "admin_email.html",
         page,
         email=found,
-        headers=[(k, copy[k]) for k in _SHOWN if copy and copy[k]] if copy else [],
+        headers=[(k, copy[k]) for k in _SHOWN if copy[k]] if copy else [],
         text=text.get_content() if text else None,
     )
-
-
-_SHOWN = ("From", "To", "Subject", "Date", "Message-ID", "List-Unsubscribe")
 
 
 @router.get("/admin/emails/{email_id}/copy.eml")
